@@ -1,0 +1,236 @@
+"""The call discipline every upstream request goes through.
+
+One ``Upstream`` per system wraps its long-lived ``httpx.AsyncClient`` and owns:
+
+- the deadline: each call gets ``min(policy.timeout_s, time left in the request)``,
+  enforced over the *whole* exchange (httpx's read timeout is per chunk, so a body
+  that drips slowly would otherwise never time out);
+- the bulkhead: at most ``policy.concurrency`` calls in flight;
+- the response size cap;
+- correlation: ``X-Request-ID`` on every call;
+- OAuth2 client-credentials tokens, fetched on first use and renewed by authlib;
+- error translation: transport failures, HTTP statuses and undecodable bodies become
+  the ``SourceError`` tree (see ``sources.errors``), with details logged, not returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from .call import CallContext
+from .config import SourcePolicy
+from .errors import (
+    NotFound,
+    SourceBadResponse,
+    SourceError,
+    SourceName,
+    SourceThrottled,
+    SourceTimeout,
+    SourceUnavailable,
+)
+from .health import HealthWindow
+
+__all__ = ["Upstream", "parse_retry_after"]
+
+log = logging.getLogger("order360.sources")
+
+VendorErrorReader = Callable[[bytes], str | None]
+QueryParams = httpx.QueryParams | Mapping[str, str | int]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header in either RFC 9110 form."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Upstream:
+    """One upstream system behind the call discipline."""
+
+    def __init__(
+        self,
+        name: SourceName,
+        client: httpx.AsyncClient,
+        policy: SourcePolicy,
+        *,
+        read_vendor_error: VendorErrorReader | None = None,
+        health: HealthWindow | None = None,
+    ) -> None:
+        self.name: SourceName = name
+        self.policy = policy
+        self.health = health or HealthWindow()
+        self._client = client
+        self._bulkhead = asyncio.Semaphore(policy.concurrency)
+        self._read_vendor_error = read_vendor_error
+        self._token_lock = asyncio.Lock()
+
+    async def get_json(
+        self,
+        url: str,
+        call: CallContext,
+        *,
+        params: QueryParams | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET ``url`` and decode its JSON body (numbers as ``Decimal``)."""
+        response = await self.request("GET", url, call, params=params, headers=headers)
+        return self.decode(response.content)
+
+    async def post_json(
+        self,
+        url: str,
+        call: CallContext,
+        *,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """POST a JSON body to ``url`` and decode the JSON answer."""
+        response = await self.request("POST", url, call, json_body=body, headers=headers)
+        return self.decode(response.content)
+
+    def decode(self, content: bytes) -> Any:
+        """Parse a JSON body; a malformed one is this source's ``SourceBadResponse``."""
+        try:
+            return json.loads(content, parse_float=Decimal)
+        except ValueError as exc:
+            raise SourceBadResponse(self.name, "response body is not valid JSON") from exc
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        call: CallContext,
+        *,
+        params: QueryParams | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request under the discipline; return a 2xx response or raise."""
+        budget = self._budget(call)
+        started = time.perf_counter()
+        ok = False
+        try:
+            async with asyncio.timeout(budget):
+                async with self._bulkhead:
+                    await self._ensure_token()
+                    response = await self._exchange(method, url, call, params, json_body, headers)
+            try:
+                self._raise_for_status(response, method, url, call)
+            finally:
+                # A clean "no such key" is a healthy answer, not an upstream fault.
+                ok = response.status_code < 300 or response.status_code == 404
+            return response
+        except TimeoutError as exc:
+            raise SourceTimeout(self.name, f"no answer within {budget:.3f}s") from exc
+        except httpx.TimeoutException as exc:
+            raise SourceTimeout(self.name, f"transport timeout: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            log.warning(
+                "upstream transport error",
+                extra={"source": self.name, "request_id": call.request_id, "error": repr(exc)},
+            )
+            raise SourceUnavailable(self.name, f"transport error: {type(exc).__name__}") from exc
+        except OAuthError as exc:
+            raise SourceUnavailable(self.name, f"token request refused: {exc.error}") from exc
+        finally:
+            self.health.record(time.perf_counter() - started, ok)
+
+    def _budget(self, call: CallContext) -> float:
+        remaining = call.remaining()
+        budget = (
+            self.policy.timeout_s if remaining is None else min(self.policy.timeout_s, remaining)
+        )
+        if budget <= 0:
+            raise SourceTimeout(self.name, "request deadline already passed")
+        return budget
+
+    async def _ensure_token(self) -> None:
+        # authlib renews client-credentials tokens itself once it has a first one.
+        client = self._client
+        if isinstance(client, AsyncOAuth2Client) and not client.token:
+            async with self._token_lock:
+                if not client.token:
+                    await client.fetch_token()
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        call: CallContext,
+        params: QueryParams | None,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        request_headers = {"X-Request-ID": call.request_id, "Accept": "application/json"}
+        if headers:
+            request_headers.update(headers)
+        limit = self.policy.max_response_bytes
+        async with self._client.stream(
+            method, url, params=params, json=json_body, headers=request_headers
+        ) as response:
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise SourceBadResponse(self.name, f"response of {declared} bytes exceeds cap")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise SourceBadResponse(self.name, f"response exceeds {limit} bytes")
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=bytes(body),
+            request=response.request,
+        )
+
+    def _raise_for_status(
+        self, response: httpx.Response, method: str, url: str, call: CallContext
+    ) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        vendor = self._read_vendor_error(response.content) if self._read_vendor_error else None
+        log.warning(
+            "upstream refused call",
+            extra={
+                "source": self.name,
+                "request_id": call.request_id,
+                "method": method,
+                "path": url.split("?", 1)[0],
+                "status": status,
+                "vendor_error": vendor,
+            },
+        )
+        error: SourceError
+        if status == 404:
+            error = NotFound(self.name, "not found")
+        elif status == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            error = SourceThrottled(self.name, "throttled (429)", retry_after)
+        elif status in (408, 504):
+            error = SourceTimeout(self.name, f"upstream timeout ({status})")
+        elif status >= 500 or status in (401, 403):
+            error = SourceUnavailable(self.name, f"status {status}")
+        else:
+            error = SourceBadResponse(self.name, f"request rejected with status {status}")
+        raise error

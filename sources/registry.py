@@ -1,0 +1,190 @@
+"""``Sources``: one client per upstream, opened and closed together.
+
+``open_sources`` is what the gateway's lifespan enters: it builds one long-lived
+``httpx.AsyncClient`` per upstream with that vendor's authentication (Basic for SAP,
+an access-token header for Shopify, OAuth2 client credentials through authlib for
+Salesforce and FedEx, the API key as Basic username for EasyPost) and closes them all
+on exit. Tests pass ``transport`` (e.g. ``httpx.ASGITransport`` over the sandbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from .carriers import CarrierHub, EasyPostCarrier, FedExCarrier
+from .config import SourcePolicy, SourcesConfig
+from .crm import CrmClient
+from .crm.wire import read_salesforce_error
+from .erp import ErpClient
+from .erp.wire import read_sap_error
+from .errors import SourceName
+from .health import HealthSnapshot, HealthWindow
+from .http import Upstream
+from .oms import OmsClient
+from .oms.wire import read_shopify_error
+
+__all__ = ["Sources", "open_sources"]
+
+SOURCE_NAMES: tuple[SourceName, ...] = ("oms", "erp", "crm", "carrier")
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The upstream clients, and the health of each system as calls see it."""
+
+    erp: ErpClient
+    oms: OmsClient
+    crm: CrmClient
+    carriers: CarrierHub
+    health_windows: Mapping[SourceName, HealthWindow]
+
+    def health(self) -> dict[SourceName, HealthSnapshot]:
+        """Latency and error share per system over the recent window."""
+        return {name: window.snapshot() for name, window in self.health_windows.items()}
+
+
+def _timeout(policy: SourcePolicy) -> httpx.Timeout:
+    # The call layer enforces the real deadline; httpx's own timeout is a backstop.
+    return httpx.Timeout(policy.timeout_s + 1.0)
+
+
+def _limits(policy: SourcePolicy) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
+    )
+
+
+def _plain_client(
+    base_url: str,
+    policy: SourcePolicy,
+    transport: httpx.AsyncBaseTransport | None,
+    auth: httpx.Auth | None = None,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        auth=auth,
+        transport=transport,
+        timeout=_timeout(policy),
+        limits=_limits(policy),
+    )
+
+
+def _client_credentials_client(
+    base_url: str,
+    token_url: str,
+    client_id: str,
+    client_secret: str,
+    policy: SourcePolicy,
+    transport: httpx.AsyncBaseTransport | None,
+) -> AsyncOAuth2Client:
+    return AsyncOAuth2Client(
+        client_id=client_id,
+        client_secret=client_secret,
+        token_endpoint=token_url,
+        token_endpoint_auth_method="client_secret_post",
+        grant_type="client_credentials",
+        base_url=base_url,
+        transport=transport,
+        timeout=_timeout(policy),
+        limits=_limits(policy),
+    )
+
+
+@asynccontextmanager
+async def open_sources(
+    config: SourcesConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Sources]:
+    """Open every upstream client; close them all when the block ends."""
+    windows = {name: HealthWindow() for name in SOURCE_NAMES}
+    erp, oms, crm, carrier = config.erp, config.oms, config.crm, config.carrier
+    async with AsyncExitStack() as stack:
+        erp_http = await stack.enter_async_context(
+            _plain_client(
+                erp.base_url,
+                erp.policy,
+                transport,
+                httpx.BasicAuth(erp.user, erp.password.reveal()),
+            )
+        )
+        oms_http = await stack.enter_async_context(
+            _plain_client(oms.base_url, oms.policy, transport)
+        )
+        crm_http = await stack.enter_async_context(
+            _client_credentials_client(
+                crm.base_url,
+                f"{crm.base_url.rstrip('/')}/services/oauth2/token",
+                crm.client_id,
+                crm.client_secret.reveal(),
+                crm.policy,
+                transport,
+            )
+        )
+        fedex_http = await stack.enter_async_context(
+            _client_credentials_client(
+                carrier.fedex_url,
+                f"{carrier.fedex_url.rstrip('/')}/oauth/token",
+                carrier.fedex_client_id,
+                carrier.fedex_client_secret.reveal(),
+                carrier.policy,
+                transport,
+            )
+        )
+        # EasyPost takes the API key as the Basic-auth username with an empty password.
+        easypost_http = await stack.enter_async_context(
+            _plain_client(
+                carrier.easypost_url,
+                carrier.policy,
+                transport,
+                httpx.BasicAuth(carrier.easypost_api_key.reveal(), ""),
+            )
+        )
+        yield Sources(
+            erp=ErpClient(
+                Upstream(
+                    "erp",
+                    erp_http,
+                    erp.policy,
+                    read_vendor_error=read_sap_error,
+                    health=windows["erp"],
+                ),
+                erp,
+            ),
+            oms=OmsClient(
+                Upstream(
+                    "oms",
+                    oms_http,
+                    oms.policy,
+                    read_vendor_error=read_shopify_error,
+                    health=windows["oms"],
+                ),
+                oms,
+            ),
+            crm=CrmClient(
+                Upstream(
+                    "crm",
+                    crm_http,
+                    crm.policy,
+                    read_vendor_error=read_salesforce_error,
+                    health=windows["crm"],
+                ),
+                crm,
+            ),
+            carriers=CarrierHub(
+                [
+                    FedExCarrier(
+                        Upstream("carrier", fedex_http, carrier.policy, health=windows["carrier"])
+                    ),
+                    EasyPostCarrier(
+                        Upstream(
+                            "carrier", easypost_http, carrier.policy, health=windows["carrier"]
+                        )
+                    ),
+                ]
+            ),
+            health_windows=windows,
+        )
