@@ -109,6 +109,10 @@ class ShipmentStatus(enum.Enum):
 
 # --- OMS -------------------------------------------------------------------------------
 
+_PAID_STATES = frozenset(
+    {FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED, FinancialStatus.REFUNDED}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class OmsCustomer:
@@ -199,6 +203,20 @@ class OmsOrder:
         for refund in self.refunds:
             total = total + refund.amount
         return total
+
+    @property
+    def paid(self) -> Money:
+        """What the customer has paid. A partly paid order counts as unpaid: its paid
+        share is not on the order itself, and a refund decision must not guess."""
+        if self.financial_status in _PAID_STATES:
+            return self.total
+        return Money.zero(self.currency)
+
+    @property
+    def refundable(self) -> Money:
+        """Paid minus already refunded, never below zero."""
+        left = self.paid - self.refunded
+        return left if left.amount > 0 else Money.zero(self.currency)
 
     @property
     def status(self) -> OrderStatus:

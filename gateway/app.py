@@ -1,0 +1,85 @@
+"""``create_app(settings)``: the composition root. The only place that picks concrete classes."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from resolvers import build_schema
+
+from .context import ContextFactory
+from .endpoint import GraphQLEndpoint
+from .errors import CodedErrors, log_errors
+from .lifespan import Runtime, lifespan_for
+from .middleware import RequestIdMiddleware
+from .policy import ScopePolicy
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+
+def _health_routes(runtime: Runtime) -> list[BaseRoute]:
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        sources = runtime.sources
+        if sources is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        health = {
+            name: {
+                "calls": snap.calls,
+                "latencyP50Ms": snap.latency_p50_ms,
+                "errorRate": snap.error_rate,
+            }
+            for name, snap in sources.health().items()
+        }
+        return JSONResponse({"status": "ready", "sources": health})
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+def _sandbox_mount(settings: Settings) -> Mount:
+    # Imported here so a production gateway never loads the simulators.
+    from sandbox import SandboxConfig, create_sandbox_app, load_or_create_signing_key
+
+    config = SandboxConfig(
+        seed=settings.sandbox.seed,
+        latency_ms=settings.sandbox.latency_ms,
+        signing_key=load_or_create_signing_key(settings.sandbox.key_file),
+        issuer=settings.auth.issuer,
+    )
+    return Mount("/sandbox", app=create_sandbox_app(config))
+
+
+def create_app(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The gateway ASGI app. ``transport`` replaces the network for every outbound call (tests)."""
+    runtime = Runtime(settings=settings, transport=transport)
+    schema = build_schema([CodedErrors], error_sink=log_errors)
+    endpoint = GraphQLEndpoint(
+        schema,
+        verifier=runtime.require_verifier,
+        build_context=ContextFactory(
+            ScopePolicy(), settings.request_deadline_ms, runtime.require_sources
+        ),
+        graphiql=settings.graphiql,
+    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        *_health_routes(runtime),
+    ]
+    if settings.mount_sandbox:
+        routes.append(_sandbox_mount(settings))
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan_for(runtime),
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,114 @@
+"""Error coding: every entry of ``errors[]`` leaves with a code from CONTRACT.md.
+
+| raised                                  | extensions.code            | message                 |
+|-----------------------------------------|----------------------------|-------------------------|
+| sources.SourceTimeout                   | SOURCE_TIMEOUT + source    | fixed, names the system |
+| sources.SourceUnavailable               | SOURCE_UNAVAILABLE + source| fixed, names the system |
+| sources.SourceThrottled                 | SOURCE_THROTTLED + source  | fixed, names the system |
+| sources.SourceBadResponse               | SOURCE_BAD_RESPONSE + source| fixed, names the system|
+| sources.NotFound                        | NOT_FOUND                  | fixed                   |
+| resolvers.CodedError                    | its code                   | its message             |
+| permission denial (code already set)    | FORBIDDEN                  | the permission's        |
+| parse / validation errors               | BAD_USER_INPUT             | graphql-core's          |
+| anything else                           | INTERNAL                   | fixed; logged in full   |
+
+Upstream URLs, bodies and stack traces never reach the client; the log keeps them
+with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers import CodedError
+from sources import NotFound, SourceError, SourceThrottled
+
+__all__ = ["CodedErrors", "code_error", "log_errors"]
+
+log = logging.getLogger("order360.errors")
+
+_SYSTEMS = {"erp": "ERP", "oms": "order management system", "crm": "CRM", "carrier": "carrier"}
+_SOURCE_MESSAGES = {
+    "SOURCE_TIMEOUT": "The {system} did not answer in time.",
+    "SOURCE_UNAVAILABLE": "The {system} is unavailable.",
+    "SOURCE_THROTTLED": "The {system} is limiting requests; try again shortly.",
+    "SOURCE_BAD_RESPONSE": "The {system} sent an answer that could not be read.",
+}
+KNOWN_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "QUERY_TOO_COMPLEX",
+        "RATE_LIMITED",
+        "PERSISTED_QUERY_NOT_FOUND",
+        "SOURCE_UNAVAILABLE",
+        "SOURCE_TIMEOUT",
+        "SOURCE_THROTTLED",
+        "SOURCE_BAD_RESPONSE",
+        "INTERNAL",
+    }
+)
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=extensions,
+    )
+
+
+def code_error(error: GraphQLError) -> GraphQLError:
+    """The client-safe, coded version of one error."""
+    original = error.original_error
+    if isinstance(original, NotFound):
+        return _with(error, "Not found.", {"code": "NOT_FOUND"})
+    if isinstance(original, SourceError):
+        message = _SOURCE_MESSAGES[original.code].format(system=_SYSTEMS[original.source])
+        extensions: dict[str, Any] = {"code": original.code, "source": original.source}
+        if isinstance(original, SourceThrottled) and original.retry_after is not None:
+            extensions["retryAfterSeconds"] = round(original.retry_after, 3)
+        return _with(error, message, extensions)
+    if isinstance(original, CodedError):
+        return _with(error, original.message, {"code": original.code})
+    code = (error.extensions or {}).get("code")
+    if original is None and code in KNOWN_CODES:
+        return error
+    if original is None and error.path is None:
+        return _with(error, error.message, {"code": "BAD_USER_INPUT"})
+    return _with(error, "Internal server error.", {"code": "INTERNAL"})
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Unexpected errors in full; expected (coded) ones as one line each."""
+    for error in errors:
+        original = error.original_error
+        if original is None or isinstance(original, CodedError):
+            continue
+        if isinstance(original, SourceError):
+            log.warning("source error at %s: %s", error.path, original)
+        else:
+            log.error("unexpected error at %s", error.path, exc_info=original)
+
+
+class CodedErrors(SchemaExtension):
+    """Replaces every error of the result with its coded, client-safe form."""
+
+    def on_operation(self) -> Iterator[None]:
+        """Code the errors once the operation has finished."""
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [code_error(e) for e in errors]

@@ -1,0 +1,284 @@
+"""Settings: the one place that reads configuration.
+
+``load_settings(environ)`` reads ``ORDER360_*`` variables (and an optional ``.env``
+file) into frozen value objects. A bad or missing setting raises ``SettingsError``
+naming the variable, and the CLI prints it as one line. Nothing else in the project
+touches ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from sources import (
+    CarrierConfig,
+    CrmConfig,
+    ErpConfig,
+    OmsConfig,
+    Secret,
+    SourcePolicy,
+    SourcesConfig,
+)
+
+__all__ = [
+    "SANDBOX_ISSUER",
+    "AuthSettings",
+    "SandboxSettings",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
+
+PREFIX = "ORDER360_"
+SANDBOX_ISSUER = "urn:order360:sandbox-idp"
+Environment = Literal["development", "production"]
+
+# The sandbox's default credentials (sandbox/config.py holds the same values): real
+# deployments set every one of these.
+_SANDBOX_CREDENTIALS = {
+    "ERP_USER": "ORDER360_COMM",
+    "ERP_PASSWORD": "sandbox-erp-password",
+    "OMS_ACCESS_TOKEN": "shpat_sandbox_order360",
+    "CRM_CLIENT_ID": "order360-sandbox",
+    "CRM_CLIENT_SECRET": "sandbox-crm-secret",
+    "FEDEX_CLIENT_ID": "order360-fedex",
+    "FEDEX_CLIENT_SECRET": "sandbox-fedex-secret",
+    "EASYPOST_API_KEY": "EZTK_sandbox_order360",
+}
+_UPSTREAM_URLS = ("ERP_URL", "OMS_URL", "CRM_URL", "CARRIER_URL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthSettings:
+    """How bearer tokens are verified."""
+
+    jwks_url: str | None
+    issuer: str
+    audience: str
+    leeway_s: int = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxSettings:
+    """The embedded sandbox, used when no upstream URL is configured."""
+
+    seed: int
+    key_file: Path
+    latency_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the gateway needs, read once at start-up."""
+
+    env: Environment
+    sources: SourcesConfig | None
+    """``None`` means sandbox mode: the sandbox is mounted and the URLs are filled in
+    once the listening address is known (``with_sandbox_at``)."""
+    auth: AuthSettings
+    sandbox: SandboxSettings
+    request_deadline_ms: int
+    cache_ttl_seconds: float
+    refund_approval_threshold: Decimal
+    database_url: str
+    redis_url: str | None
+    credentials: Mapping[str, str]
+    mount_sandbox: bool = False
+    """Serve the sandbox under ``/sandbox`` of the gateway itself (set by ``with_sandbox_at``)."""
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No upstream URLs were configured: serve the bundled sandbox."""
+        return self.sources is None
+
+    @property
+    def graphiql(self) -> bool:
+        """GraphiQL and introspection are for development only."""
+        return self.env == "development"
+
+    def with_sandbox_at(self, base_url: str) -> Settings:
+        """Point every upstream and the JWKS at a sandbox served under ``base_url``."""
+        root = base_url.rstrip("/") + "/sandbox"
+        urls = {
+            "ERP_URL": f"{root}/erp",
+            "OMS_URL": f"{root}/oms",
+            "CRM_URL": f"{root}/crm",
+            "CARRIER_URL": f"{root}/carrier",
+        }
+        auth = dataclasses.replace(self.auth, jwks_url=f"{root}/idp/.well-known/jwks.json")
+        return dataclasses.replace(
+            self,
+            sources=_sources_config(urls, self.credentials, {}),
+            auth=auth,
+            mount_sandbox=True,
+        )
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+class _Reader:
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self._values.get(PREFIX + name)
+        return default if value is None or value == "" else value
+
+    def required(self, name: str, default: str) -> str:
+        return self.text(name, default) or default
+
+    def url(self, name: str, default: str | None = None) -> str | None:
+        value = self.text(name, default)
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(f"{PREFIX}{name}: not an http(s) URL: {value!r}")
+        return value
+
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name}: not a whole number: {value!r}") from None
+        if number < minimum:
+            raise SettingsError(f"{PREFIX}{name}: must be at least {minimum}, got {number}")
+        return number
+
+    def number(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            parsed = float(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name}: not a number: {value!r}") from None
+        if parsed < 0:
+            raise SettingsError(f"{PREFIX}{name}: must not be negative, got {value!r}")
+        return parsed
+
+    def decimal(self, name: str, default: str) -> Decimal:
+        value = self.text(name, default) or default
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            raise SettingsError(f"{PREFIX}{name}: not a decimal amount: {value!r}") from None
+        if not parsed.is_finite() or parsed < 0:
+            raise SettingsError(f"{PREFIX}{name}: must be a non-negative amount, got {value!r}")
+        return parsed
+
+
+def _sources_config(
+    urls: Mapping[str, str], credentials: Mapping[str, str], extra: Mapping[str, str]
+) -> SourcesConfig:
+    carrier = urls["CARRIER_URL"].rstrip("/")
+    return SourcesConfig(
+        erp=ErpConfig(
+            base_url=urls["ERP_URL"],
+            user=credentials["ERP_USER"],
+            password=Secret(credentials["ERP_PASSWORD"]),
+        ),
+        oms=OmsConfig(
+            base_url=urls["OMS_URL"], access_token=Secret(credentials["OMS_ACCESS_TOKEN"])
+        ),
+        crm=CrmConfig(
+            base_url=urls["CRM_URL"],
+            client_id=credentials["CRM_CLIENT_ID"],
+            client_secret=Secret(credentials["CRM_CLIENT_SECRET"]),
+        ),
+        carrier=CarrierConfig(
+            fedex_url=extra.get("FEDEX_URL") or f"{carrier}/fedex",
+            fedex_client_id=credentials["FEDEX_CLIENT_ID"],
+            fedex_client_secret=Secret(credentials["FEDEX_CLIENT_SECRET"]),
+            easypost_url=extra.get("EASYPOST_URL") or f"{carrier}/easypost",
+            easypost_api_key=Secret(credentials["EASYPOST_API_KEY"]),
+            policy=SourcePolicy(batch_limit=30),
+        ),
+    )
+
+
+def _default_key_file(values: Mapping[str, str]) -> Path:
+    state = values.get("XDG_STATE_HOME") or str(
+        Path(values.get("HOME") or "~").expanduser() / ".local/state"
+    )
+    return Path(state) / "order360" / "sandbox-signing-key.json"
+
+
+def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
+    """Settings from ``environ`` over an optional ``.env`` file; raises ``SettingsError``."""
+    values = {**(_read_env_file(env_file) if env_file else {}), **environ}
+    read = _Reader(values)
+    env = read.required("ENV", "development")
+    if env not in ("development", "production"):
+        raise SettingsError(f"{PREFIX}ENV: must be development or production, got {env!r}")
+    urls = {name: read.url(name) for name in _UPSTREAM_URLS}
+    given = [name for name, url in urls.items() if url]
+    if given and len(given) != len(urls):
+        missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
+        raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
+    credentials = {
+        name: read.required(name, default) for name, default in _SANDBOX_CREDENTIALS.items()
+    }
+    extra = {name: read.url(name) or "" for name in ("FEDEX_URL", "EASYPOST_URL")}
+    configured = {name: url for name, url in urls.items() if url}
+    sources = _sources_config(configured, credentials, extra) if given else None
+    auth = AuthSettings(
+        jwks_url=read.url("JWKS_URL"),
+        issuer=read.required("ISSUER", SANDBOX_ISSUER),
+        audience=read.required("AUDIENCE", "order360"),
+    )
+    if env == "production":
+        # Production never falls back to the sandbox: no mounted simulators and no
+        # implicit sandbox issuer. (A standalone `order360 sandbox` may still be named
+        # explicitly, as CONTRACT.md describes for conformance runs.)
+        if sources is None:
+            raise SettingsError(f"{PREFIX}ERP_URL: production needs explicit upstream URLs")
+        if read.text("ISSUER") is None:
+            raise SettingsError(f"{PREFIX}ISSUER: production refuses the implicit sandbox issuer")
+    if sources is not None and auth.jwks_url is None:
+        raise SettingsError(f"{PREFIX}JWKS_URL: required when upstream URLs are configured")
+    return Settings(
+        env="production" if env == "production" else "development",
+        sources=sources,
+        auth=auth,
+        sandbox=SandboxSettings(
+            seed=read.integer("SANDBOX_SEED", 360),
+            key_file=Path(read.text("SANDBOX_KEY_FILE") or _default_key_file(values)),
+            latency_ms=read.integer("SANDBOX_LATENCY_MS", 0),
+        ),
+        request_deadline_ms=read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1),
+        cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
+        refund_approval_threshold=read.decimal("REFUND_APPROVAL_THRESHOLD", "100.00"),
+        database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),
+        redis_url=read.text("REDIS_URL"),
+        credentials=credentials,
+    )
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment (the CLI's single read of ``os.environ``)."""
+    return os.environ

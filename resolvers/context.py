@@ -1,0 +1,55 @@
+"""Everything a resolver may touch, declared here and filled by the gateway per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import strawberry
+
+from sources import CallContext, Sources
+
+if TYPE_CHECKING:
+    from .loaders import Loaders
+
+__all__ = ["Context", "Info", "Policy", "Principal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The verified caller: who, through which client, with which grants."""
+
+    subject: str
+    client_id: str
+    scopes: frozenset[str]
+    partner_id: str | None = None
+
+
+class Policy(Protocol):
+    """The authorization rules, as the gateway defines them (``gateway/policy.py``)."""
+
+    def allows(self, principal: Principal, scope: str) -> bool:
+        """Whether ``principal`` holds what ``scope`` grants."""
+        ...
+
+    def may_see_channel(self, principal: Principal, channel: str) -> bool:
+        """Whether orders of ``channel`` exist for ``principal`` at all."""
+        ...
+
+    def channel_filter(self, principal: Principal) -> str | None:
+        """The only channel ``principal`` may list, or ``None`` for every channel."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Per-request context: principal, policy, upstream clients, loaders, call context."""
+
+    principal: Principal
+    policy: Policy
+    sources: Sources
+    loaders: Loaders
+    call: CallContext
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,132 @@
+"""Root query fields: thin, they validate arguments and resolve through loaders."""
+
+from __future__ import annotations
+
+import strawberry
+
+from sources import CrmContact
+
+from .context import Info
+from .errors import BadUserInput, CodedError
+from .lookup import find_order
+from .permissions import requires
+from .types.case import Case
+from .types.connection import OrderConnection, OrderFilter, list_orders
+from .types.customer import Customer
+from .types.health import SourceHealth
+from .types.order import Order
+
+__all__ = ["Query"]
+
+
+class CustomerNotFound(CodedError):
+    """No customer matches."""
+
+    code = "NOT_FOUND"
+
+
+class CaseNotFound(CodedError):
+    """No case matches."""
+
+    code = "NOT_FOUND"
+
+
+@strawberry.type(description="Read everything about orders, customers and cases.")
+class Query:
+    """The read side of Order360."""
+
+    @strawberry.field(
+        description='One order by its customer-facing number (e.g. "#1001") or its id.',
+        extensions=requires("orders:read"),
+    )
+    async def order(
+        self, info: Info, number: str | None = None, id: strawberry.ID | None = None
+    ) -> Order | None:
+        """Exactly one of ``number`` and ``id``."""
+        if (number is None) == (id is None):
+            raise BadUserInput("Give exactly one of number and id.")
+        if id is not None:
+            native = str(id).removeprefix("shopify:Order:")
+            if not native.isdigit():
+                raise BadUserInput("id is not an order id (shopify:Order:<digits>).")
+            return await find_order(info, order_id=native)
+        return await find_order(info, number=number)
+
+    @strawberry.field(
+        description="A page of orders, newest first. Partners only ever see their own channel.",
+        extensions=requires("orders:read"),
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: OrderFilter | None = None,
+    ) -> OrderConnection:
+        """Cursor-paged, at most 250 per page."""
+        return await list_orders(info, first=first, after=after, filter=filter)
+
+    @strawberry.field(
+        description="One customer by id (sfdc:Contact:<id> or shopify:Customer:<id>) or e-mail.",
+        extensions=requires("orders:read"),
+    )
+    async def customer(
+        self, info: Info, id: strawberry.ID | None = None, email: str | None = None
+    ) -> Customer | None:
+        """Exactly one of ``id`` and ``email``. Partner tokens cannot look customers up."""
+        if (id is None) == (email is None):
+            raise BadUserInput("Give exactly one of id and email.")
+        context = info.context
+        if context.policy.channel_filter(context.principal) is not None:
+            # A customer spans channels; a partner only reaches customers through its orders.
+            raise CustomerNotFound("No customer matches.")
+        loaders = context.loaders
+        contact: CrmContact | None
+        if email is not None:
+            contact = (await context.sources.crm.contacts_by_email([email], context.call)).get(
+                email.lower()
+            )
+        elif str(id).startswith("sfdc:Contact:"):
+            contact = await loaders.contact_by_id.load(str(id).removeprefix("sfdc:Contact:"))
+        elif str(id).startswith("shopify:Customer:"):
+            contact = await loaders.contact_by_oms_customer.load(
+                str(id).removeprefix("shopify:Customer:")
+            )
+        else:
+            raise BadUserInput(
+                "id is not a customer id (sfdc:Contact:<id> or shopify:Customer:<id>)."
+            )
+        if contact is None:
+            raise CustomerNotFound("No customer matches.")
+        return Customer.of(contact, None)
+
+    @strawberry.field(
+        description="One service case by its number.", extensions=requires("cases:read")
+    )
+    async def case(self, info: Info, number: str) -> Case | None:
+        """Partners see a case only when its order is in their channel."""
+        context = info.context
+        record = await context.loaders.case_by_number.load(number.strip())
+        if record is None:
+            raise CaseNotFound("No case matches.")
+        if context.policy.channel_filter(context.principal) is not None:
+            order = await Case(record=record).order(info)
+            if order is None:
+                raise CaseNotFound("No case matches.")
+        return Case(record=record)
+
+    @strawberry.field(
+        description="Health of each upstream as the gateway sees it "
+        "(circuit state, latency, errors)."
+    )
+    def sources(self, info: Info) -> list[SourceHealth]:
+        """One entry per system."""
+        return [
+            SourceHealth(
+                name=name,
+                state="CLOSED",
+                latency_p50_ms=snapshot.latency_p50_ms,
+                error_rate=snapshot.error_rate,
+            )
+            for name, snapshot in info.context.sources.health().items()
+        ]

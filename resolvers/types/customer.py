@@ -1,0 +1,102 @@
+"""Customers: the CRM contact, with the OMS customer as fallback and link to orders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from sources import CrmContact, OmsCustomer
+
+from ..context import Info
+from ..permissions import requires
+
+if TYPE_CHECKING:
+    from .case import Case
+    from .connection import OrderConnection
+
+__all__ = ["Customer"]
+
+
+@strawberry.type(description="A customer: the CRM contact, linked to the OMS customer.")
+class Customer:
+    """GraphQL face of a customer."""
+
+    contact: strawberry.Private[CrmContact | None]
+    oms: strawberry.Private[OmsCustomer | None]
+
+    @classmethod
+    def of(cls, contact: CrmContact | None, oms: OmsCustomer | None) -> Customer:
+        """A customer from the CRM contact and/or the OMS customer block."""
+        return cls(contact=contact, oms=oms)
+
+    @strawberry.field(description="Customer id: sfdc:Contact:<id>, or shopify:Customer:<id>.")
+    def id(self) -> strawberry.ID:
+        """The CRM id when the CRM knows the customer."""
+        if self.contact:
+            return strawberry.ID(f"sfdc:Contact:{self.contact.id}")
+        return strawberry.ID(f"shopify:Customer:{self.oms.id if self.oms else ''}")
+
+    @strawberry.field(description="Full name.")
+    def name(self) -> str:
+        """First and last name."""
+        if self.contact:
+            return self.contact.name
+        parts = (self.oms.first_name, self.oms.last_name) if self.oms else ()
+        return " ".join(p for p in parts if p)
+
+    @strawberry.field(
+        description="E-mail address. PII: needs pii:read.", extensions=requires("pii:read")
+    )
+    def email(self) -> str | None:
+        """CRM e-mail, else the OMS one."""
+        if self.contact and self.contact.email:
+            return self.contact.email
+        return self.oms.email if self.oms else None
+
+    @strawberry.field(
+        description="Phone number. PII: needs pii:read.", extensions=requires("pii:read")
+    )
+    def phone(self) -> str | None:
+        """CRM phone, else the OMS one."""
+        if self.contact and self.contact.phone:
+            return self.contact.phone
+        return self.oms.phone if self.oms else None
+
+    @strawberry.field(description="Loyalty tier from the CRM (Bronze, Silver, Gold, Platinum).")
+    def loyalty_tier(self) -> str | None:
+        """Null when the CRM has none."""
+        return self.contact.loyalty_tier if self.contact else None
+
+    def oms_customer_id(self) -> str | None:
+        """The OMS id of this customer, from the CRM link or the OMS itself."""
+        if self.oms:
+            return self.oms.id
+        return self.contact.oms_customer_id if self.contact else None
+
+    @strawberry.field(
+        description="This customer's orders, newest first (OMS).",
+        extensions=requires("orders:read"),
+    )
+    async def orders(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[OrderConnection, strawberry.lazy(".connection")] | None:
+        """Paged like ``Query.orders``; partners see only their channel."""
+        from .connection import list_orders
+
+        customer_id = self.oms_customer_id()
+        if customer_id is None:
+            return None
+        return await list_orders(info, first=first, after=after, customer_id=customer_id)
+
+    @strawberry.field(
+        description="Service cases this customer raised (CRM).", extensions=requires("cases:read")
+    )
+    async def cases(self, info: Info) -> list[Annotated[Case, strawberry.lazy(".case")]] | None:
+        """Oldest first; empty when the CRM does not know the customer."""
+        from .case import Case
+
+        if self.contact is None:
+            return []
+        found = await info.context.loaders.cases_by_contact.load(self.contact.id)
+        return [Case(record=c) for c in found]

@@ -1,0 +1,234 @@
+"""The order 360: the OMS order, and every other system's part of it, resolved lazily."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from sources import OmsLine, OmsOrder
+
+from ..context import Info
+from ..gather import gather_order
+from ..insights import build_timeline, find_discrepancies
+from ..permissions import requires, requires_any_silently
+from .billing import ErpSalesOrder, Invoice, Refund
+from .enums import FinancialStatus, OrderStatus
+from .health import SectionStatus, section_state
+from .money import Money
+from .shipment import Shipment
+
+if TYPE_CHECKING:
+    from .audit import AuditEntry
+    from .case import Case
+    from .customer import Customer
+
+__all__ = ["Discrepancy", "Order", "OrderLine", "TimelineEvent"]
+
+SECTION_ORDER = ("oms", "erp", "crm", "carrier")
+
+
+@strawberry.type(description="One line of an order, from the OMS.")
+class OrderLine:
+    """GraphQL face of an OMS order line."""
+
+    line: strawberry.Private[OmsLine]
+
+    @strawberry.field(description="Line id.")
+    def id(self) -> strawberry.ID:
+        """``shopify:LineItem:<id>``."""
+        return strawberry.ID(f"shopify:LineItem:{self.line.id}")
+
+    @strawberry.field(description="Stock keeping unit (equals the ERP material number).")
+    def sku(self) -> str:
+        """The SKU."""
+        return self.line.sku
+
+    @strawberry.field(description="Product title as sold.")
+    def title(self) -> str:
+        """The line's name."""
+        return self.line.title
+
+    @strawberry.field(description="Quantity ordered.")
+    def quantity(self) -> int:
+        """Units ordered."""
+        return self.line.quantity
+
+    @strawberry.field(description="Price of one unit.")
+    def unit_price(self) -> Money:
+        """Unit price before order-level discounts."""
+        return Money.of(self.line.unit_price)
+
+    @strawberry.field(description="Units that can still be refunded.")
+    def refundable_quantity(self) -> int:
+        """Ordered minus already refunded."""
+        return max(0, self.line.quantity - self.line.refunded_quantity)
+
+
+@strawberry.type(description="One thing that happened to an order, in any system.")
+class TimelineEvent:
+    """A timeline entry."""
+
+    at: datetime = strawberry.field(description="When it happened (UTC).")
+    source: str = strawberry.field(description="oms, erp, crm, carrier or order360.")
+    kind: str = strawberry.field(description="e.g. order.placed, shipment.delivered, case.opened.")
+    summary: str = strawberry.field(description="One line for a person to read.")
+
+
+@strawberry.type(description="A disagreement between systems about this order.")
+class Discrepancy:
+    """One finding of the consistency rules."""
+
+    kind: str = strawberry.field(
+        description="AMOUNT_MISMATCH, CURRENCY_MISMATCH, CANCELLATION_SKEW, STATUS_SKEW, "
+        "SHIPPED_NOT_INVOICED, REFUND_WITHOUT_CREDIT_MEMO or MISSING_IN_ERP."
+    )
+    severity: str = strawberry.field(description="INFO, WARNING or BLOCKING.")
+    detail: str = strawberry.field(description="What disagrees, in words.")
+    sources: list[str] = strawberry.field(description="The systems that disagree.")
+
+
+@strawberry.type(description="Everything about one order: OMS, ERP, CRM and carriers in one view.")
+class Order:
+    """An order 360. Fields filled by systems other than the OMS are nullable on purpose."""
+
+    record: strawberry.Private[OmsOrder]
+
+    @strawberry.field(description="Order id (shopify:Order:<id>).")
+    def id(self) -> strawberry.ID:
+        """The facade id."""
+        return strawberry.ID(f"shopify:Order:{self.record.id}")
+
+    @strawberry.field(description='Customer-facing order number, e.g. "#1001".')
+    def number(self) -> str:
+        """The OMS order name."""
+        return self.record.number
+
+    @strawberry.field(description="Sales channel: web, store, marketplace or partner:<id>.")
+    def channel(self) -> str:
+        """Where the order was placed."""
+        return self.record.channel
+
+    @strawberry.field(description="When the order was placed (UTC).")
+    def placed_at(self) -> datetime:
+        """Creation time in the OMS."""
+        return self.record.placed_at
+
+    @strawberry.field(description="Where the order stands.")
+    def status(self) -> OrderStatus:
+        """Canonical status derived from the OMS."""
+        return self.record.status
+
+    @strawberry.field(description="Payment state.")
+    def financial_status(self) -> FinancialStatus:
+        """As the OMS records it."""
+        return self.record.financial_status
+
+    @strawberry.field(description="Order total, tax included.")
+    def total(self) -> Money:
+        """The OMS total price."""
+        return Money.of(self.record.total)
+
+    @strawberry.field(description="Still refundable: total paid minus refunds already made.")
+    def refundable(self) -> Money:
+        """Never negative."""
+        return Money.of(self.record.refundable)
+
+    @strawberry.field(
+        description="The customer, from the CRM (OMS data when the CRM has no contact)."
+    )
+    async def customer(
+        self, info: Info
+    ) -> Annotated[Customer, strawberry.lazy(".customer")] | None:
+        """The CRM contact linked to the OMS customer."""
+        from .customer import Customer
+
+        oms_customer = self.record.customer
+        if oms_customer is None:
+            return None
+        contact = await info.context.loaders.contact_by_oms_customer.load(oms_customer.id)
+        return Customer.of(contact, oms_customer)
+
+    @strawberry.field(description="Order lines, from the OMS.")
+    def lines(self) -> list[OrderLine]:
+        """Every line, in OMS order."""
+        return [OrderLine(line=line) for line in self.record.lines]
+
+    @strawberry.field(description="The ERP sales order, when the ERP has it.")
+    async def erp_sales_order(self, info: Info) -> ErpSalesOrder | None:
+        """Found by the order number the ERP carries (PurchaseOrderByCustomer)."""
+        order = await info.context.loaders.sales_order_by_order_number.load(self.record.number)
+        return ErpSalesOrder.of(order) if order else None
+
+    @strawberry.field(description="ERP invoices and credit memos for this order.")
+    async def invoices(self, info: Info) -> list[Invoice] | None:
+        """Billing documents, by document number."""
+        documents = await info.context.loaders.billing_by_order_number.load(self.record.number)
+        return [Invoice.of(d) for d in documents]
+
+    @strawberry.field(description="Refunds from the OMS, joined with their ERP credit memos.")
+    def refunds(self) -> list[Refund]:
+        """Oldest first."""
+        return [Refund(refund=r, order_number=self.record.number) for r in self.record.refunds]
+
+    @strawberry.field(description="Parcels: OMS fulfilments joined with carrier tracking.")
+    def shipments(self) -> list[Shipment]:
+        """Every live fulfilment that carries a tracking number."""
+        return [
+            Shipment(fulfillment=f)
+            for f in self.record.fulfillments
+            if f.tracking_number and not f.cancelled
+        ]
+
+    @strawberry.field(
+        description="CRM cases that reference this order.", extensions=requires("cases:read")
+    )
+    async def cases(self, info: Info) -> list[Annotated[Case, strawberry.lazy(".case")]] | None:
+        """Oldest first."""
+        from .case import Case
+
+        found = await info.context.loaders.cases_by_order_number.load(self.record.number)
+        return [Case(record=c) for c in found]
+
+    @strawberry.field(
+        description="Everything that happened to this order, across all systems, oldest first. "
+        "Events of a system that failed are missing; sections says which."
+    )
+    async def timeline(self, info: Info) -> list[TimelineEvent]:
+        """OMS, ERP, CRM and carrier events merged."""
+        view = await gather_order(self.record, info.context)
+        return [
+            TimelineEvent(at=h.at, source=h.source, kind=h.kind, summary=h.summary)
+            for h in build_timeline(view.facts)
+        ]
+
+    @strawberry.field(
+        description="Where the systems disagree: ERP totals vs OMS totals, carrier delivered vs "
+        "OMS unfulfilled, shipped but not invoiced."
+    )
+    async def discrepancies(self, info: Info) -> list[Discrepancy]:
+        """Only rules whose systems all answered are evaluated."""
+        view = await gather_order(self.record, info.context)
+        return [
+            Discrepancy(kind=f.kind, severity=f.severity, detail=f.detail, sources=list(f.sources))
+            for f in find_discrepancies(view.facts, datetime.now(UTC))
+        ]
+
+    @strawberry.field(
+        description="Per upstream: was its part of this order fresh, served stale from cache, "
+        "or unavailable."
+    )
+    async def sections(self, info: Info) -> list[SectionStatus]:
+        """One entry per system, in the order oms, erp, crm, carrier."""
+        view = await gather_order(self.record, info.context)
+        return [section_state(name, view.errors.get(name)) for name in SECTION_ORDER]
+
+    @strawberry.field(
+        description="Who did what to this order through Order360 (refunds, approvals, cases). "
+        "Needs ops or refunds:approve; empty without them.",
+        extensions=requires_any_silently("ops", "refunds:approve"),
+    )
+    def audit_trail(self) -> list[Annotated[AuditEntry, strawberry.lazy(".audit")]]:
+        """Entries written by the governed processes; none exist until a process has run."""
+        return []
