@@ -170,7 +170,17 @@ class Upstream:
         if isinstance(client, AsyncOAuth2Client) and not client.token:
             async with self._token_lock:
                 if not client.token:
-                    await client.fetch_token()
+                    try:
+                        await client.fetch_token()
+                    except httpx.HTTPStatusError as exc:
+                        status = exc.response.status_code
+                        raise SourceUnavailable(
+                            self.name, f"token endpoint status {status}"
+                        ) from exc
+                    except OAuthError:
+                        raise
+                    except ValueError as exc:
+                        raise SourceBadResponse(self.name, "token answer is not JSON") from exc
 
     async def _exchange(
         self,
@@ -227,6 +237,8 @@ class Upstream:
         elif status == 429:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             error = SourceThrottled(self.name, "throttled (429)", retry_after)
+        elif status == 403 and vendor is not None and vendor.startswith("REQUEST_LIMIT_EXCEEDED"):
+            error = SourceThrottled(self.name, "request quota exhausted (403)", None)
         elif status in (408, 504):
             error = SourceTimeout(self.name, f"upstream timeout ({status})")
         elif status >= 500 or status in (401, 403):

@@ -105,13 +105,13 @@ class FedExCarrier:
         )
         try:
             complete = payload["output"]["completeTrackResults"]
-        except (KeyError, TypeError) as exc:
-            raise SourceBadResponse("carrier", "FedEx answer without completeTrackResults") from exc
-        found: dict[str, Tracking] = {}
-        for entry in complete:
-            number = str(entry.get("trackingNumber"))
-            for result in entry.get("trackResults") or []:
-                if "error" not in result and number in numbers:
-                    found[number] = tracking_from_result(number, result)
-                    break
+            found: dict[str, Tracking] = {}
+            for entry in complete:
+                number = str(entry.get("trackingNumber"))
+                for result in entry.get("trackResults") or []:
+                    if "error" not in result and number in numbers:
+                        found[number] = tracking_from_result(number, result)
+                        break
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SourceBadResponse("carrier", "unexpected FedEx track payload") from exc
         return found

@@ -11,6 +11,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from ..batching import chunk_keys
 from ..call import CallContext
@@ -99,14 +100,17 @@ class CrmClient:
         call: CallContext,
         order_by: str | None = None,
     ) -> list[dict[str, Any]]:
+        suffix = f" ORDER BY {order_by} ASC" if order_by else ""
+        skeleton = f"SELECT {fields} FROM {sobject} WHERE {key_field} IN (){suffix}"
+        base_path = urlsplit(self._config.base_url).path.rstrip("/")
+        fixed = len(base_path) + len(self._query_path) + len(urlencode({"q": skeleton})) + 1
         chunks = chunk_keys(
             keys,
             soql_literal,
             max_keys=self._upstream.policy.batch_limit,
-            max_bytes=self._config.max_url_bytes,
-            separator_bytes=1,
+            max_bytes=self._config.max_url_bytes - fixed,
+            separator_bytes=len("%2C"),
         )
-        suffix = f" ORDER BY {order_by} ASC" if order_by else ""
         queries = [
             f"SELECT {fields} FROM {sobject} WHERE {key_field} IN "
             f"({','.join(soql_literal(key) for key in chunk)}){suffix}"

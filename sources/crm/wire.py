@@ -36,6 +36,8 @@ def query_records(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
     """The records of one query page and the next page's URL, if any."""
     if not isinstance(payload, dict) or not isinstance(payload.get("records"), list):
         raise _drift("query result without records")
+    if not all(isinstance(record, dict) for record in payload["records"]):
+        raise _drift("query record is not an object")
     next_url = None if payload.get("done", True) else payload.get("nextRecordsUrl")
     return payload["records"], next_url if isinstance(next_url, str) else None
 

@@ -11,6 +11,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from ..batching import chunk_keys
 from ..call import CallContext
@@ -134,7 +135,8 @@ class ErpClient:
             keys,
             lambda key: f"{key_property} eq {odata_literal(key)}",
             max_keys=self._upstream.policy.batch_limit,
-            max_bytes=self._config.max_url_bytes,
+            max_bytes=self._config.max_url_bytes
+            - self._fixed_url_bytes(path, options, extra_filter),
             separator_bytes=len("%20or%20"),
         )
         requests = []
@@ -145,6 +147,16 @@ class ErpClient:
             requests.append(self._read_all(path, params, call))
         pages = await asyncio.gather(*requests)
         return [row for page in pages for row in page]
+
+    def _fixed_url_bytes(self, path: str, options: dict[str, str], extra_filter: str | None) -> int:
+        # Everything in the request line except the key terms themselves.
+        skeleton = {
+            **options,
+            "$filter": f"() and {extra_filter}" if extra_filter else "",
+            "$format": "json",
+        }
+        base_path = urlsplit(self._config.base_url).path.rstrip("/")
+        return len(base_path) + len(path) + 1 + len(urlencode(skeleton))
 
     async def _read_all(
         self, path: str, params: dict[str, str], call: CallContext

@@ -29,7 +29,13 @@ __all__ = [
 ]
 
 _DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
-_KINDS = {"M": "INVOICE", "O": "CREDIT_MEMO", "N": "INVOICE_CANCELLATION", "P": "DEBIT_MEMO"}
+_KINDS = {
+    "M": "INVOICE",
+    "O": "CREDIT_MEMO",
+    "N": "INVOICE_CANCELLATION",
+    "S": "CREDIT_MEMO_CANCELLATION",
+    "P": "DEBIT_MEMO",
+}
 
 
 def _drift(detail: str) -> SourceBadResponse:
@@ -66,8 +72,8 @@ def entity_results(payload: Any) -> list[dict[str, Any]]:
         results = payload["d"]["results"]
     except (KeyError, TypeError) as exc:
         raise _drift("no d.results") from exc
-    if not isinstance(results, list):
-        raise _drift("d.results is not a list")
+    if not isinstance(results, list) or not all(isinstance(row, dict) for row in results):
+        raise _drift("d.results is not a list of entities")
     return results
 
 

@@ -43,11 +43,12 @@ class OrderCursor:
             data = json.loads(raw)
             placed_at = datetime.fromisoformat(data["t"])
             order_id = int(data["id"])
-        except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+            if placed_at.tzinfo is None:
+                raise InvalidCursor("not a cursor issued by this API")
+            placed_at = placed_at.astimezone(UTC)
+        except (binascii.Error, ValueError, KeyError, TypeError, OverflowError) as exc:
             raise InvalidCursor("not a cursor issued by this API") from exc
-        if placed_at.tzinfo is None:
-            raise InvalidCursor("not a cursor issued by this API")
-        return cls(placed_at.astimezone(UTC), order_id)
+        return cls(placed_at, order_id)
 
     @classmethod
     def after(cls, order: OmsOrder) -> OrderCursor:

@@ -170,7 +170,7 @@ def order(raw: Any, channels_by_app: Mapping[int, str]) -> OmsOrder:
             fulfillments=tuple(_fulfillment(f) for f in raw.get("fulfillments") or []),
             refunds=refunds,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _drift(f"{type(exc).__name__}: {exc}") from exc
 
 
