@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .resilience import BreakerPolicy, RetryPolicy
+
 __all__ = [
     "CarrierConfig",
     "CrmConfig",
@@ -52,13 +54,16 @@ class SourcePolicy:
     ``timeout_s`` caps one call (the request deadline may cut it shorter),
     ``batch_limit`` is the most keys sent in one upstream request,
     ``concurrency`` the most calls in flight at once (bulkhead), and
-    ``max_response_bytes`` refuses oversized bodies.
+    ``max_response_bytes`` refuses oversized bodies; ``retry`` and ``breaker`` tune the
+    resilience of the calls.
     """
 
     timeout_s: float = 2.0
     batch_limit: int = 50
     concurrency: int = 16
     max_response_bytes: int = 8 * 1024 * 1024
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

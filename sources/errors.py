@@ -11,6 +11,11 @@ Every failure of an upstream call is translated at the boundary into one of::
 
 Nothing above ``sources/`` ever sees an ``httpx`` exception or a vendor body: the
 message of a ``SourceError`` is safe to log, and ``code`` is the stable GraphQL code.
+
+Two flags steer the call discipline: ``transient`` (another attempt may succeed, so a
+safe call may be retried) and ``trips_breaker`` (the failure says the upstream is
+unwell and counts toward opening its circuit). Throttling is transient but healthy;
+a refused request or a missing key is neither.
 """
 
 from __future__ import annotations
@@ -38,11 +43,26 @@ class SourceError(Exception):
     """An upstream call failed; ``source`` names the system, ``code`` the kind of failure."""
 
     code: SourceErrorCode = "SOURCE_UNAVAILABLE"
+    transient: bool = True
+    trips_breaker: bool = True
 
-    def __init__(self, source: SourceName, detail: str) -> None:
+    def __init__(
+        self,
+        source: SourceName,
+        detail: str,
+        *,
+        retry_after: float | None = None,
+        transient: bool | None = None,
+        trips_breaker: bool | None = None,
+    ) -> None:
         super().__init__(f"{source}: {detail}")
         self.source: SourceName = source
         self.detail = detail
+        self.retry_after = retry_after
+        if transient is not None:
+            self.transient = transient
+        if trips_breaker is not None:
+            self.trips_breaker = trips_breaker
 
 
 class SourceUnavailable(SourceError):
@@ -58,13 +78,13 @@ class SourceTimeout(SourceError):
 
 
 class SourceThrottled(SourceError):
-    """The upstream refused the call for rate or quota reasons."""
+    """The upstream refused the call for rate or quota reasons; ``retry_after`` if it said."""
 
     code: SourceErrorCode = "SOURCE_THROTTLED"
+    trips_breaker = False
 
     def __init__(self, source: SourceName, detail: str, retry_after: float | None = None) -> None:
-        super().__init__(source, detail)
-        self.retry_after = retry_after
+        super().__init__(source, detail, retry_after=retry_after)
 
 
 class SourceBadResponse(SourceError):
@@ -77,3 +97,5 @@ class NotFound(SourceError):
     """The key does not exist upstream. Used as a per-key slot value in batch results."""
 
     code: SourceErrorCode = "NOT_FOUND"
+    transient = False
+    trips_breaker = False

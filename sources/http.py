@@ -5,6 +5,9 @@ One ``Upstream`` per system wraps its long-lived ``httpx.AsyncClient`` and owns:
 - the deadline: each call gets ``min(policy.timeout_s, time left in the request)``,
   enforced over the *whole* exchange (httpx's read timeout is per chunk, so a body
   that drips slowly would otherwise never time out);
+- retries of safe calls only: capped full-jitter backoff, ``Retry-After`` honoured in
+  both RFC 9110 forms but never past the deadline, and a retry budget;
+- a circuit breaker: while open, calls fail at once without touching the network;
 - the bulkhead: at most ``policy.concurrency`` calls in flight;
 - the response size cap;
 - correlation: ``X-Request-ID`` on every call;
@@ -18,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -40,13 +45,22 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthWindow
+from .resilience import CircuitBreaker, RetryBudget, backoff_s
 
-__all__ = ["Upstream", "parse_retry_after"]
+__all__ = ["Answer", "Upstream", "parse_retry_after"]
 
 log = logging.getLogger("order360.sources")
 
 VendorErrorReader = Callable[[bytes], str | None]
 QueryParams = httpx.QueryParams | Mapping[str, str | int]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A 2xx response and its decoded JSON body (``None`` for an empty body)."""
+
+    response: httpx.Response
+    payload: Any
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -81,6 +95,9 @@ class Upstream:
         self.health = health or HealthWindow()
         self._client = client
         self._bulkhead = asyncio.Semaphore(policy.concurrency)
+        self.breaker = CircuitBreaker(policy.breaker)
+        self.retry_budget = RetryBudget()
+        self._rng = random.Random()
         self._read_vendor_error = read_vendor_error
         self._token_lock = asyncio.Lock()
 
@@ -93,8 +110,8 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """GET ``url`` and decode its JSON body (numbers as ``Decimal``)."""
-        response = await self.request("GET", url, call, params=params, headers=headers)
-        return self.decode(response.content)
+        answer = await self.request("GET", url, call, params=params, headers=headers)
+        return answer.payload
 
     async def post_json(
         self,
@@ -103,10 +120,11 @@ class Upstream:
         *,
         body: Any,
         headers: Mapping[str, str] | None = None,
+        safe: bool = False,
     ) -> Any:
-        """POST a JSON body to ``url`` and decode the JSON answer."""
-        response = await self.request("POST", url, call, json_body=body, headers=headers)
-        return self.decode(response.content)
+        """POST a JSON body and decode the answer; ``safe`` marks a read-only POST."""
+        answer = await self.request("POST", url, call, json_body=body, headers=headers, safe=safe)
+        return answer.payload
 
     def decode(self, content: bytes) -> Any:
         """Parse a JSON body; a malformed one is this source's ``SourceBadResponse``."""
@@ -124,36 +142,104 @@ class Upstream:
         params: QueryParams | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """Send one request under the discipline; return a 2xx response or raise."""
+        safe: bool | None = None,
+    ) -> Answer:
+        """One logical call: attempts under the deadline, retried only when ``safe``.
+
+        ``safe`` defaults to true for GET and HEAD; set it for read-only POSTs
+        (FedEx Track) and for writes the upstream deduplicates by our idempotency key.
+        """
+        retry_safe = method in ("GET", "HEAD") if safe is None else safe
+        self.retry_budget.record_request()
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(method, url, call, params, json_body, headers)
+            except SourceError as error:
+                delay = self._retry_delay(error, attempt, retry_safe, call)
+                if delay is None:
+                    raise
+                log.info(
+                    "retrying upstream call",
+                    extra={"source": self.name, "request_id": call.request_id, "error": str(error)},
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    def _retry_delay(
+        self, error: SourceError, attempt: int, safe: bool, call: CallContext
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to give up."""
+        policy = self.policy.retry
+        if not safe or attempt + 1 >= policy.attempts or not error.transient:
+            return None
+        delay = backoff_s(attempt, policy, self._rng.random)
+        if isinstance(error, SourceThrottled) and error.retry_after is not None:
+            if error.retry_after > policy.max_retry_after_s:
+                return None
+            delay = error.retry_after
+        remaining = call.remaining()
+        # Never sleep into the deadline: the next attempt needs time to run too.
+        if remaining is not None and delay + 0.05 >= remaining:
+            return None
+        if not self.retry_budget.try_spend():
+            return None
+        return delay
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        call: CallContext,
+        params: QueryParams | None,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Answer:
         budget = self._budget(call)
+        if not self.breaker.try_acquire():
+            raise SourceUnavailable(
+                self.name,
+                "circuit open",
+                retry_after=self.breaker.retry_after(),
+                transient=False,
+                trips_breaker=False,
+            )
         started = time.perf_counter()
-        ok = False
+        failure: SourceError | None = None
         try:
             async with asyncio.timeout(budget):
                 async with self._bulkhead:
                     await self._ensure_token()
                     response = await self._exchange(method, url, call, params, json_body, headers)
-            try:
-                self._raise_for_status(response, method, url, call)
-            finally:
-                # A clean "no such key" is a healthy answer, not an upstream fault.
-                ok = response.status_code < 300 or response.status_code == 404
-            return response
+            self._raise_for_status(response, method, url, call)
+            payload = None if response.status_code == 204 else self.decode(response.content)
+            return Answer(response, payload)
+        except SourceError as error:
+            failure = error
+            raise
         except TimeoutError as exc:
-            raise SourceTimeout(self.name, f"no answer within {budget:.3f}s") from exc
+            failure = SourceTimeout(self.name, f"no answer within {budget:.3f}s")
+            raise failure from exc
         except httpx.TimeoutException as exc:
-            raise SourceTimeout(self.name, f"transport timeout: {type(exc).__name__}") from exc
+            failure = SourceTimeout(self.name, f"transport timeout: {type(exc).__name__}")
+            raise failure from exc
         except httpx.TransportError as exc:
             log.warning(
                 "upstream transport error",
                 extra={"source": self.name, "request_id": call.request_id, "error": repr(exc)},
             )
-            raise SourceUnavailable(self.name, f"transport error: {type(exc).__name__}") from exc
+            failure = SourceUnavailable(self.name, f"transport error: {type(exc).__name__}")
+            raise failure from exc
         except OAuthError as exc:
-            raise SourceUnavailable(self.name, f"token request refused: {exc.error}") from exc
+            failure = SourceUnavailable(self.name, f"token request refused: {exc.error}")
+            raise failure from exc
         finally:
-            self.health.record(time.perf_counter() - started, ok)
+            duration = time.perf_counter() - started
+            self.breaker.record(
+                failed=failure is not None and failure.trips_breaker, duration_s=duration
+            )
+            # A clean "no such key" is a healthy answer; every other failure shows.
+            self.health.record(duration, failure is None or isinstance(failure, NotFound))
 
     def _budget(self, call: CallContext) -> float:
         remaining = call.remaining()
@@ -200,12 +286,16 @@ class Upstream:
         ) as response:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
-                raise SourceBadResponse(self.name, f"response of {declared} bytes exceeds cap")
+                raise SourceBadResponse(
+                    self.name, f"response of {declared} bytes exceeds cap", transient=False
+                )
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 body.extend(chunk)
                 if len(body) > limit:
-                    raise SourceBadResponse(self.name, f"response exceeds {limit} bytes")
+                    raise SourceBadResponse(
+                        self.name, f"response exceeds {limit} bytes", transient=False
+                    )
         return httpx.Response(
             response.status_code,
             headers=response.headers,
@@ -244,5 +334,10 @@ class Upstream:
         elif status >= 500 or status in (401, 403):
             error = SourceUnavailable(self.name, f"status {status}")
         else:
-            error = SourceBadResponse(self.name, f"request rejected with status {status}")
+            error = SourceBadResponse(
+                self.name,
+                f"request rejected with status {status}",
+                transient=False,
+                trips_breaker=False,
+            )
         raise error

@@ -101,7 +101,7 @@ class FedExCarrier:
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": n}} for n in numbers],
         }
         payload = await self._upstream.post_json(
-            "/track/v1/trackingnumbers", call, body=body, headers={"X-locale": "en_US"}
+            "/track/v1/trackingnumbers", call, body=body, headers={"X-locale": "en_US"}, safe=True
         )
         try:
             complete = payload["output"]["completeTrackResults"]

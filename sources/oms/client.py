@@ -178,15 +178,15 @@ class OmsClient:
         self, path: str, params: dict[str, str | int] | None, call: CallContext
     ) -> tuple[list[OmsOrder], str | None]:
         url = path if path.startswith("http") else f"{self._base}/{path}"
-        response = await self._upstream.request(
+        answer = await self._upstream.request(
             "GET", url, call, params=params, headers=self._headers
         )
-        payload: Any = self._upstream.decode(response.content)
+        payload: Any = answer.payload
         raw_orders = payload.get("orders") if isinstance(payload, dict) else None
         if not isinstance(raw_orders, list):
             raise SourceBadResponse("oms", "orders response without an orders list")
         orders = [wire.order(raw, self._channels_by_app) for raw in raw_orders]
-        return orders, _next_link(response)
+        return orders, _next_link(answer.response)
 
 
 def _next_link(response: httpx.Response) -> str | None:

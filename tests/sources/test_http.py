@@ -26,6 +26,7 @@ from sources.errors import (
 )
 from sources.health import HealthSnapshot
 from sources.http import Upstream, parse_retry_after
+from sources.resilience import RetryPolicy
 
 
 def ok_json(request: httpx.Request) -> httpx.Response:
@@ -255,7 +256,9 @@ async def test_dripping_body_times_out_over_the_whole_exchange(make_upstream):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body())
 
-    upstream = make_upstream("oms", handler, policy=SourcePolicy(timeout_s=0.2))
+    # One attempt, so the bound measures the whole-exchange timeout and not retries.
+    policy = SourcePolicy(timeout_s=0.2, retry=RetryPolicy(attempts=1))
+    upstream = make_upstream("oms", handler, policy=policy)
     started = time.perf_counter()
     with pytest.raises(SourceTimeout):
         await upstream.get_json("/x", CallContext("req-1"))
@@ -344,7 +347,8 @@ async def test_health_window_counts_errors_but_not_404(make_upstream):
             raise httpx.ConnectError("refused", request=request)
         return httpx.Response(status, json={})
 
-    upstream = make_upstream("oms", handler)
+    # No retries: each call meets exactly one scripted answer.
+    upstream = make_upstream("oms", handler, policy=SourcePolicy(retry=RetryPolicy(attempts=1)))
     outcomes = []
     for _ in range(5):
         try:
