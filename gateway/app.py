@@ -32,11 +32,12 @@ def _health_routes(runtime: Runtime) -> list[BaseRoute]:
             return JSONResponse({"status": "starting"}, status_code=503)
         health = {
             name: {
-                "calls": snap.calls,
-                "latencyP50Ms": snap.latency_p50_ms,
-                "errorRate": snap.error_rate,
+                "state": report.breaker.value,
+                "calls": report.window.calls,
+                "latencyP50Ms": report.window.latency_p50_ms,
+                "errorRate": report.window.error_rate,
             }
-            for name, snap in sources.health().items()
+            for name, report in sources.health().items()
         }
         return JSONResponse({"status": "ready", "sources": health})
 

@@ -93,7 +93,7 @@ class Settings:
     refund_approval_threshold: Decimal
     database_url: str
     redis_url: str | None
-    credentials: Mapping[str, str]
+    credentials: Mapping[str, Secret]
     mount_sandbox: bool = False
     """Serve the sandbox under ``/sandbox`` of the gateway itself (set by ``with_sandbox_at``)."""
 
@@ -193,8 +193,9 @@ class _Reader:
 
 
 def _sources_config(
-    urls: Mapping[str, str], credentials: Mapping[str, str], extra: Mapping[str, str]
+    urls: Mapping[str, str], secrets: Mapping[str, Secret], extra: Mapping[str, str]
 ) -> SourcesConfig:
+    credentials = {name: secret.reveal() for name, secret in secrets.items()}
     carrier = urls["CARRIER_URL"].rstrip("/")
     return SourcesConfig(
         erp=ErpConfig(
@@ -241,7 +242,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
         raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
     credentials = {
-        name: read.required(name, default) for name, default in _SANDBOX_CREDENTIALS.items()
+        name: Secret(read.required(name, default)) for name, default in _SANDBOX_CREDENTIALS.items()
     }
     extra = {name: read.url(name) or "" for name in ("FEDEX_URL", "EASYPOST_URL")}
     configured = {name: url for name, url in urls.items() if url}

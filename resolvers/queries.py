@@ -124,9 +124,9 @@ class Query:
         return [
             SourceHealth(
                 name=name,
-                state="CLOSED",
-                latency_p50_ms=snapshot.latency_p50_ms,
-                error_rate=snapshot.error_rate,
+                state=report.breaker.value,
+                latency_p50_ms=report.window.latency_p50_ms,
+                error_rate=report.window.error_rate,
             )
-            for name, snapshot in info.context.sources.health().items()
+            for name, report in info.context.sources.health().items()
         ]

@@ -27,10 +27,26 @@ from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
 from .oms import OmsClient
 from .oms.wire import read_shopify_error
+from .resilience import BreakerState
 
-__all__ = ["Sources", "open_sources"]
+__all__ = ["SourceHealthReport", "Sources", "open_sources"]
 
 SOURCE_NAMES: tuple[SourceName, ...] = ("oms", "erp", "crm", "carrier")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealthReport:
+    """One system as the gateway sees it: circuit state plus the recent window."""
+
+    breaker: BreakerState
+    window: HealthSnapshot
+
+
+def _worst(states: list[BreakerState]) -> BreakerState:
+    for state in (BreakerState.OPEN, BreakerState.HALF_OPEN):
+        if state in states:
+            return state
+    return BreakerState.CLOSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +57,17 @@ class Sources:
     oms: OmsClient
     crm: CrmClient
     carriers: CarrierHub
+    upstreams: Mapping[SourceName, tuple[Upstream, ...]]
     health_windows: Mapping[SourceName, HealthWindow]
 
-    def health(self) -> dict[SourceName, HealthSnapshot]:
-        """Latency and error share per system over the recent window."""
-        return {name: window.snapshot() for name, window in self.health_windows.items()}
+    def health(self) -> dict[SourceName, SourceHealthReport]:
+        """Per system: the worst circuit state of its APIs, latency and error share."""
+        return {
+            name: SourceHealthReport(
+                _worst([u.breaker.state for u in self.upstreams.get(name, ())]), window.snapshot()
+            )
+            for name, window in self.health_windows.items()
+        }
 
 
 def _timeout(policy: SourcePolicy) -> httpx.Timeout:
@@ -143,48 +165,31 @@ async def open_sources(
                 httpx.BasicAuth(carrier.easypost_api_key.reveal(), ""),
             )
         )
+        erp_up = Upstream(
+            "erp", erp_http, erp.policy, read_vendor_error=read_sap_error, health=windows["erp"]
+        )
+        oms_up = Upstream(
+            "oms", oms_http, oms.policy, read_vendor_error=read_shopify_error, health=windows["oms"]
+        )
+        crm_up = Upstream(
+            "crm",
+            crm_http,
+            crm.policy,
+            read_vendor_error=read_salesforce_error,
+            health=windows["crm"],
+        )
+        fedex_up = Upstream("carrier", fedex_http, carrier.policy, health=windows["carrier"])
+        easypost_up = Upstream("carrier", easypost_http, carrier.policy, health=windows["carrier"])
         yield Sources(
-            erp=ErpClient(
-                Upstream(
-                    "erp",
-                    erp_http,
-                    erp.policy,
-                    read_vendor_error=read_sap_error,
-                    health=windows["erp"],
-                ),
-                erp,
-            ),
-            oms=OmsClient(
-                Upstream(
-                    "oms",
-                    oms_http,
-                    oms.policy,
-                    read_vendor_error=read_shopify_error,
-                    health=windows["oms"],
-                ),
-                oms,
-            ),
-            crm=CrmClient(
-                Upstream(
-                    "crm",
-                    crm_http,
-                    crm.policy,
-                    read_vendor_error=read_salesforce_error,
-                    health=windows["crm"],
-                ),
-                crm,
-            ),
-            carriers=CarrierHub(
-                [
-                    FedExCarrier(
-                        Upstream("carrier", fedex_http, carrier.policy, health=windows["carrier"])
-                    ),
-                    EasyPostCarrier(
-                        Upstream(
-                            "carrier", easypost_http, carrier.policy, health=windows["carrier"]
-                        )
-                    ),
-                ]
-            ),
+            erp=ErpClient(erp_up, erp),
+            oms=OmsClient(oms_up, oms),
+            crm=CrmClient(crm_up, crm),
+            carriers=CarrierHub([FedExCarrier(fedex_up), EasyPostCarrier(easypost_up)]),
+            upstreams={
+                "erp": (erp_up,),
+                "oms": (oms_up,),
+                "crm": (crm_up,),
+                "carrier": (fedex_up, easypost_up),
+            },
             health_windows=windows,
         )

@@ -83,10 +83,11 @@ async def test_each_upstream_gets_its_vendor_auth():
         ("FedEx", "7948"): "NotFound",
         ("USPS", "9400"): "NotFound",
     }
-    assert {name: snap.calls for name, snap in health.items()} == {
+    assert {name: report.window.calls for name, report in health.items()} == {
         "oms": 1,
         "erp": 1,
         "crm": 1,
         "carrier": 2,
     }
-    assert all(snap.error_rate == 0.0 for snap in health.values())
+    assert all(report.window.error_rate == 0.0 for report in health.values())
+    assert {report.breaker.value for report in health.values()} == {"CLOSED"}
