@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from resolvers import build_schema
+from sources import SOURCE_NAMES, CachedRead, CachePolicy, MemoryReadCache
 
 from .context import ContextFactory
 from .endpoint import GraphQLEndpoint
@@ -18,6 +19,7 @@ from .lifespan import Runtime, lifespan_for
 from .middleware import RequestIdMiddleware
 from .policy import ScopePolicy
 from .settings import Settings
+from .stale_marker import StaleMarker
 
 __all__ = ["create_app"]
 
@@ -57,17 +59,27 @@ def _sandbox_mount(settings: Settings) -> Mount:
     return Mount("/sandbox", app=create_sandbox_app(config))
 
 
+def _read_cache(settings: Settings) -> CachedRead | None:
+    if settings.cache_ttl_seconds <= 0:
+        return None
+    policy = CachePolicy(settings.cache_ttl_seconds, settings.cache_max_stale_seconds)
+    return CachedRead(MemoryReadCache(), dict.fromkeys(SOURCE_NAMES, policy))
+
+
 def create_app(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The gateway ASGI app. ``transport`` replaces the network for every outbound call (tests)."""
     runtime = Runtime(settings=settings, transport=transport)
-    schema = build_schema([CodedErrors], error_sink=log_errors)
+    schema = build_schema([CodedErrors, StaleMarker], error_sink=log_errors)
     endpoint = GraphQLEndpoint(
         schema,
         verifier=runtime.require_verifier,
         build_context=ContextFactory(
-            ScopePolicy(), settings.request_deadline_ms, runtime.require_sources
+            ScopePolicy(),
+            settings.request_deadline_ms,
+            runtime.require_sources,
+            _read_cache(settings),
         ),
         graphiql=settings.graphiql,
     )

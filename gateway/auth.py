@@ -77,7 +77,7 @@ class JwksCache:
 def _has_kid(keys: KeySet, kid: str) -> bool:
     try:
         keys.get_by_kid(kid)
-    except (ValueError, KeyError):
+    except (JoseError, ValueError, KeyError):
         return False
     return True
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from starlette.requests import HTTPConnection
 
-from resolvers import Context, Loaders, Principal
-from sources import CallContext, Sources
+from resolvers import Context, Loaders, Principal, StaleLog
+from sources import CachedRead, CallContext, Sources
 
 from .policy import ScopePolicy
 
@@ -18,21 +18,39 @@ class ContextFactory:
     """One ``Context`` per request, with fresh loaders and a deadline from now."""
 
     def __init__(
-        self, policy: ScopePolicy, deadline_ms: int, sources: Callable[[], Sources]
+        self,
+        policy: ScopePolicy,
+        deadline_ms: int,
+        sources: Callable[[], Sources],
+        cache: CachedRead | None,
     ) -> None:
         self._policy = policy
         self._deadline_s = deadline_ms / 1000.0
         self._sources = sources
+        self._cache = cache
 
     def __call__(self, connection: HTTPConnection) -> Context:
         """Read what the middleware and the lifespan left on the request."""
         sources = self._sources()
         principal: Principal = connection.state.principal
         call = CallContext.with_budget(connection.state.request_id, self._deadline_s)
+        stale = StaleLog()
+        loaders = Loaders.for_request(
+            sources, call, cache=self._cache, partition=self.partition(principal), stale=stale
+        )
         return Context(
             principal=principal,
             policy=self._policy,
             sources=sources,
-            loaders=Loaders.for_request(sources, call),
+            loaders=loaders,
             call=call,
+            stale=stale,
         )
+
+    def partition(self, principal: Principal) -> str:
+        """The cache partition of a principal: its tenancy.
+
+        Cached entries are raw upstream records; scopes are checked on every field of
+        every request after the cache, so only tenancy needs separate partitions.
+        """
+        return self._policy.channel_filter(principal) or "*"

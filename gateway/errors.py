@@ -82,6 +82,12 @@ def code_error(error: GraphQLError) -> GraphQLError:
         return _with(error, message, extensions)
     if isinstance(original, CodedError):
         return _with(error, original.message, {"code": original.code})
+    if (
+        isinstance(original, GraphQLError)
+        and (original.extensions or {}).get("code") in KNOWN_CODES
+    ):
+        # Raised already coded (e.g. a permission denial): keep its message and code.
+        return _with(error, original.message, dict(original.extensions or {}))
     code = (error.extensions or {}).get("code")
     if original is None and code in KNOWN_CODES:
         return error

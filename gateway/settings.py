@@ -90,6 +90,7 @@ class Settings:
     sandbox: SandboxSettings
     request_deadline_ms: int
     cache_ttl_seconds: float
+    cache_max_stale_seconds: float
     refund_approval_threshold: Decimal
     database_url: str
     redis_url: str | None
@@ -273,6 +274,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         ),
         request_deadline_ms=read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1),
         cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
+        cache_max_stale_seconds=read.number("CACHE_MAX_STALE_SECONDS", 600.0),
         refund_approval_threshold=read.decimal("REFUND_APPROVAL_THRESHOLD", "100.00"),
         database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),
         redis_url=read.text("REDIS_URL"),

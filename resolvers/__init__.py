@@ -4,6 +4,7 @@ from .context import Context, Info, Policy, Principal
 from .errors import BadUserInput, CodedError, Forbidden, OrderNotFound
 from .loaders import Loaders
 from .schema import build_schema
+from .stale import StaleLog
 
 __all__ = [
     "BadUserInput",
@@ -15,5 +16,6 @@ __all__ = [
     "OrderNotFound",
     "Policy",
     "Principal",
+    "StaleLog",
     "build_schema",
 ]

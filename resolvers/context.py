@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import strawberry
 
 from sources import CallContext, Sources
+
+from .stale import StaleLog
 
 if TYPE_CHECKING:
     from .loaders import Loaders
@@ -50,6 +53,12 @@ class Context:
     sources: Sources
     loaders: Loaders
     call: CallContext
+    stale: StaleLog
+
+    def mark_stale(self, info: Info, kind: str, key: Hashable) -> None:
+        """If (kind, key) was served stale, note the field at ``info.path`` for the client."""
+        if self.stale.records:
+            self.stale.mark(list(info.path.as_list()), kind, key)
 
 
 Info = strawberry.Info[Context, None]

@@ -23,6 +23,7 @@ class OrderView:
 
     facts: OrderFacts
     errors: dict[str, SourceError]
+    stale_ages: dict[str, float]
 
 
 async def _ready(value: T) -> T:
@@ -78,4 +79,17 @@ async def gather_order(order: OmsOrder, context: Context) -> OrderView:
         trackings=tuple(trackings),
         carrier_answered="carrier" not in errors,
     )
-    return OrderView(facts, errors)
+    stale = context.stale
+    keys: list[tuple[str, str, object]] = [
+        ("erp", "sales_order", order.number),
+        ("erp", "billing", order.number),
+        ("crm", "cases_by_order", order.number),
+        ("crm", "contact_by_oms_customer", customer_id),
+        *(("carrier", "tracking", ref) for ref in parcel_refs(order)),
+    ]
+    stale_ages: dict[str, float] = {}
+    for source, kind, key in keys:
+        age = stale.age(kind, key) if key is not None else None
+        if age is not None:
+            stale_ages[source] = max(age, stale_ages.get(source, 0.0))
+    return OrderView(facts, errors, stale_ages)

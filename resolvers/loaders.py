@@ -10,13 +10,14 @@ that key. A failed batch call rejects every key of the batch with the same
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from aiodataloader import DataLoader
 
 from sources import (
+    CachedRead,
     CallContext,
     CrmCase,
     CrmContact,
@@ -24,25 +25,58 @@ from sources import (
     ErpSalesOrder,
     NotFound,
     OmsOrder,
+    SourceName,
     Sources,
     Tracking,
     TrackingRef,
 )
 
-__all__ = ["Loaders"]
+from .stale import StaleLog
 
-K = TypeVar("K")
+__all__ = ["LoaderKit", "Loaders"]
+
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+Fetch = Callable[[list[K]], Awaitable[Mapping[K, V | Exception]]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoaderKit:
+    """What every loader of a request shares: the cache, the partition, the stale log."""
+
+    cache: CachedRead | None
+    partition: str
+    stale: StaleLog
 
 
 def _loader(
-    fetch: Callable[[list[K]], Awaitable[Mapping[K, V | Exception]]],
+    kit: LoaderKit,
+    source: SourceName,
+    kind: str,
+    fetch: Fetch[K, V],
     missing: Callable[[K], V | Exception],
 ) -> DataLoader[K, V]:
-    async def batch(keys: list[K]) -> list[V]:
+    async def complete(keys: list[K]) -> Mapping[K, V | Exception]:
+        # Fill "no record" answers in before caching, so they are cached too.
         found = await fetch(keys)
-        # An Exception in a slot rejects that key alone (aiodataloader's contract).
-        return [cast(V, found[key] if key in found else missing(key)) for key in keys]
+        return {key: found[key] if key in found else missing(key) for key in keys}
+
+    async def batch(keys: list[K]) -> list[V]:
+        if kit.cache is None:
+            plain = await complete(keys)
+            return [cast(V, plain[key]) for key in keys]
+        served = await kit.cache.load_many(kit.partition, source, kind, keys, complete)
+        slots: list[V] = []
+        for key in keys:
+            answer = served[key]
+            if isinstance(answer, Exception):
+                # An Exception in a slot rejects that key alone (aiodataloader's contract).
+                slots.append(cast(V, answer))
+                continue
+            if answer.stale:
+                kit.stale.note(source, kind, key, answer.age_s)
+            slots.append(answer.value)
+        return slots
 
     return DataLoader(batch_load_fn=batch)
 
@@ -61,7 +95,7 @@ def _no_documents(_: object) -> list[ErpBillingDocument]:
 
 @dataclass(frozen=True, slots=True)
 class Loaders:
-    """The dataloaders of one request."""
+    """The dataloaders of one request, each named by the kind of key it takes."""
 
     order_by_id: DataLoader[str, OmsOrder]
     contact_by_oms_customer: DataLoader[str, CrmContact | None]
@@ -74,34 +108,66 @@ class Loaders:
     tracking: DataLoader[TrackingRef, Tracking]
 
     @classmethod
-    def for_request(cls, sources: Sources, call: CallContext) -> Loaders:
-        """Fresh loaders bound to one request's call context (deadline, request id)."""
+    def for_request(
+        cls,
+        sources: Sources,
+        call: CallContext,
+        *,
+        cache: CachedRead | None = None,
+        partition: str = "*",
+        stale: StaleLog | None = None,
+    ) -> Loaders:
+        """Fresh loaders bound to one request's call context, over the shared cache."""
         oms, erp, crm = sources.oms, sources.erp, sources.crm
+        kit = LoaderKit(cache, partition, stale if stale is not None else StaleLog())
 
         # The hub answers per parcel (a Tracking or a SourceError), so one carrier
         # failing rejects only its own parcels.
         async def track(refs: list[TrackingRef]) -> Mapping[TrackingRef, Tracking | Exception]:
             return await sources.carriers.track(refs, call)
 
-        def not_found(_: object) -> NotFound:
+        def no_order(_: object) -> NotFound:
             return NotFound("oms", "no such order")
 
+        def no_parcel(_: object) -> NotFound:
+            return NotFound("carrier", "unknown parcel")
+
         return cls(
-            order_by_id=_loader(lambda ids: oms.orders_by_id(ids, call), not_found),
+            order_by_id=_loader(
+                kit, "oms", "order", lambda ids: oms.orders_by_id(ids, call), no_order
+            ),
             contact_by_oms_customer=_loader(
-                lambda ids: crm.contacts_by_oms_customer(ids, call), _none
+                kit,
+                "crm",
+                "contact_by_oms_customer",
+                lambda ids: crm.contacts_by_oms_customer(ids, call),
+                _none,
             ),
-            contact_by_id=_loader(lambda ids: crm.contacts_by_id(ids, call), _none),
+            contact_by_id=_loader(
+                kit, "crm", "contact", lambda ids: crm.contacts_by_id(ids, call), _none
+            ),
             cases_by_order_number=_loader(
-                lambda numbers: crm.cases_by_order_number(numbers, call), _empty
+                kit,
+                "crm",
+                "cases_by_order",
+                lambda numbers: crm.cases_by_order_number(numbers, call),
+                _empty,
             ),
-            cases_by_contact=_loader(lambda ids: crm.cases_by_contact(ids, call), _empty),
-            case_by_number=_loader(lambda numbers: crm.cases_by_number(numbers, call), _none),
+            cases_by_contact=_loader(
+                kit, "crm", "cases_by_contact", lambda ids: crm.cases_by_contact(ids, call), _empty
+            ),
+            case_by_number=_loader(
+                kit, "crm", "case", lambda numbers: crm.cases_by_number(numbers, call), _none
+            ),
             sales_order_by_order_number=_loader(
-                lambda numbers: erp.sales_orders(numbers, call), _none
+                kit, "erp", "sales_order", lambda numbers: erp.sales_orders(numbers, call), _none
             ),
             billing_by_order_number=_loader(
-                lambda numbers: erp.billing_documents(numbers, call), _no_documents
+                kit,
+                "erp",
+                "billing",
+                lambda numbers: erp.billing_documents(numbers, call),
+                _no_documents,
             ),
-            tracking=_loader(track, lambda ref: NotFound("carrier", "unknown parcel")),
+            tracking=_loader(kit, "carrier", "tracking", track, no_parcel),
         )

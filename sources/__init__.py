@@ -3,6 +3,7 @@
 The only names other packages import from ``sources``; see ``tests/test_public_api.py``.
 """
 
+from .cache import CachedRead, CachePolicy, MemoryReadCache, ReadCache, Served
 from .call import CallContext
 from .carriers import TrackingRef
 from .config import (
@@ -47,9 +48,11 @@ from .models import (
     TrackingEvent,
 )
 from .oms import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
-from .registry import Sources, open_sources
+from .registry import SOURCE_NAMES, SourceHealthReport, Sources, open_sources
 
 __all__ = [
+    "CachePolicy",
+    "CachedRead",
     "CallContext",
     "CarrierConfig",
     "CrmCase",
@@ -63,6 +66,7 @@ __all__ = [
     "FulfillmentStatus",
     "HealthSnapshot",
     "InvalidCursor",
+    "MemoryReadCache",
     "Money",
     "NotFound",
     "OmsConfig",
@@ -76,11 +80,15 @@ __all__ = [
     "OrderListQuery",
     "OrderPage",
     "OrderStatus",
+    "ReadCache",
+    "SOURCE_NAMES",
     "Secret",
+    "Served",
     "ShipmentStatus",
     "SourceBadResponse",
     "SourceError",
     "SourceErrorCode",
+    "SourceHealthReport",
     "SourceName",
     "SourcePolicy",
     "SourceThrottled",

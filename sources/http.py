@@ -30,8 +30,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from .call import CallContext
 from .config import SourcePolicy
@@ -45,6 +43,7 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthWindow
+from .oauth import AsyncOAuth2Client, OAuthError
 from .resilience import CircuitBreaker, RetryBudget, backoff_s
 
 __all__ = ["Answer", "Upstream", "parse_retry_after"]

@@ -14,7 +14,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from .carriers import CarrierHub, EasyPostCarrier, FedExCarrier
 from .config import SourcePolicy, SourcesConfig
@@ -25,6 +24,7 @@ from .erp.wire import read_sap_error
 from .errors import SourceName
 from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
+from .oauth import AsyncOAuth2Client
 from .oms import OmsClient
 from .oms.wire import read_shopify_error
 from .resilience import BreakerState

@@ -93,6 +93,7 @@ class Refund:
     async def erp_credit_memo(self, info: Info) -> str | None:
         """The credit memo whose external reference is this refund's id."""
         documents = await info.context.loaders.billing_by_order_number.load(self.order_number)
+        info.context.mark_stale(info, "billing", self.order_number)
         return next(
             (
                 d.document_number

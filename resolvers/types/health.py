@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from sources import SourceError, SourceThrottled, SourceTimeout
+from sources import SourceError, SourceTimeout
 
 __all__ = ["SectionStatus", "SourceHealth", "section_state"]
 
@@ -25,13 +25,17 @@ class SectionStatus:
     )
 
 
-def section_state(source: str, error: SourceError | None) -> SectionStatus:
-    """The section status a source error (or its absence) stands for."""
+def section_state(
+    source: str, error: SourceError | None, stale_age: float | None = None
+) -> SectionStatus:
+    """The section status a source error, or stale data, or neither, stands for."""
+    if error is None and stale_age is not None:
+        return SectionStatus(source=source, state="STALE", age_seconds=round(stale_age, 3))
     if error is None:
         return SectionStatus(source=source, state="OK")
     if isinstance(error, SourceTimeout):
         return SectionStatus(source=source, state="TIMED_OUT")
-    retry = error.retry_after if isinstance(error, SourceThrottled) else None
+    retry = error.retry_after
     return SectionStatus(source=source, state="UNAVAILABLE", retry_after_seconds=retry)
 
 

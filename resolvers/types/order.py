@@ -148,6 +148,7 @@ class Order:
         if oms_customer is None:
             return None
         contact = await info.context.loaders.contact_by_oms_customer.load(oms_customer.id)
+        info.context.mark_stale(info, "contact_by_oms_customer", oms_customer.id)
         return Customer.of(contact, oms_customer)
 
     @strawberry.field(description="Order lines, from the OMS.")
@@ -159,12 +160,14 @@ class Order:
     async def erp_sales_order(self, info: Info) -> ErpSalesOrder | None:
         """Found by the order number the ERP carries (PurchaseOrderByCustomer)."""
         order = await info.context.loaders.sales_order_by_order_number.load(self.record.number)
+        info.context.mark_stale(info, "sales_order", self.record.number)
         return ErpSalesOrder.of(order) if order else None
 
     @strawberry.field(description="ERP invoices and credit memos for this order.")
     async def invoices(self, info: Info) -> list[Invoice] | None:
         """Billing documents, by document number."""
         documents = await info.context.loaders.billing_by_order_number.load(self.record.number)
+        info.context.mark_stale(info, "billing", self.record.number)
         return [Invoice.of(d) for d in documents]
 
     @strawberry.field(description="Refunds from the OMS, joined with their ERP credit memos.")
@@ -189,6 +192,7 @@ class Order:
         from .case import Case
 
         found = await info.context.loaders.cases_by_order_number.load(self.record.number)
+        info.context.mark_stale(info, "cases_by_order", self.record.number)
         return [Case(record=c) for c in found]
 
     @strawberry.field(
@@ -222,7 +226,10 @@ class Order:
     async def sections(self, info: Info) -> list[SectionStatus]:
         """One entry per system, in the order oms, erp, crm, carrier."""
         view = await gather_order(self.record, info.context)
-        return [section_state(name, view.errors.get(name)) for name in SECTION_ORDER]
+        return [
+            section_state(name, view.errors.get(name), view.stale_ages.get(name))
+            for name in SECTION_ORDER
+        ]
 
     @strawberry.field(
         description="Who did what to this order through Order360 (refunds, approvals, cases). "

@@ -51,9 +51,11 @@ class Shipment:
         # A parcel the carrier does not know yet is no data, not a failure.
         ref = (self.carrier(), self.tracking_number())
         try:
-            return await info.context.loaders.tracking.load(ref)
+            tracking = await info.context.loaders.tracking.load(ref)
         except NotFound:
             return None
+        info.context.mark_stale(info, "tracking", ref)
+        return tracking
 
     @strawberry.field(
         description="Carrier status when the carrier answers, else what the OMS last knew."
