@@ -51,6 +51,7 @@ from .oms import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
 from .registry import SOURCE_NAMES, SourceHealthReport, Sources, open_sources
 
 __all__ = [
+    "SOURCE_NAMES",
     "CachePolicy",
     "CachedRead",
     "CallContext",
@@ -81,7 +82,6 @@ __all__ = [
     "OrderPage",
     "OrderStatus",
     "ReadCache",
-    "SOURCE_NAMES",
     "Secret",
     "Served",
     "ShipmentStatus",

@@ -73,7 +73,8 @@ class ErpConfig:
     base_url: str
     user: str
     password: Secret
-    policy: SourcePolicy = field(default_factory=lambda: SourcePolicy(batch_limit=40))
+    # SAP documents no key cap; the URL budget (max_url_bytes) is the real bound.
+    policy: SourcePolicy = field(default_factory=lambda: SourcePolicy(batch_limit=50))
     max_url_bytes: int = 7000
 
 

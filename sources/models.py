@@ -220,14 +220,14 @@ class OmsOrder:
 
     @property
     def status(self) -> OrderStatus:
-        """One canonical status, evaluated in priority order (cancel, refund, delivery)."""
+        """One canonical status, in priority order: cancelled, returned, refunded, delivery."""
         if self.cancelled_at is not None:
             return OrderStatus.CANCELLED
+        # Goods coming back outweigh how much money went back with them.
+        if any(line.restock_type == "return" for refund in self.refunds for line in refund.lines):
+            return OrderStatus.RETURNED
         if self.financial_status is FinancialStatus.REFUNDED:
-            returned = any(
-                line.restock_type == "return" for refund in self.refunds for line in refund.lines
-            )
-            return OrderStatus.RETURNED if returned else OrderStatus.REFUNDED
+            return OrderStatus.REFUNDED
         if self.financial_status is FinancialStatus.PARTIALLY_REFUNDED:
             return OrderStatus.PARTIALLY_REFUNDED
         if self.fulfillment_status is FulfillmentStatus.FULFILLED:

@@ -43,11 +43,13 @@ def build_timeline(facts: OrderFacts) -> list[Happening]:
     for refund in order.refunds:
         summary = f"Refunded {_amount(refund.amount.amount, refund.amount.currency)}"
         events.append(Happening(refund.created_at, "oms", "refund.completed", summary))
+    # SAP document dates are dates (midnight UTC); one dated the order's own day did
+    # not happen before the order, so it is placed no earlier than the order.
     if facts.sales_order:
         so = facts.sales_order
         events.append(
             Happening(
-                so.created_at,
+                max(so.created_at, order.placed_at),
                 "erp",
                 "erp.sales_order.created",
                 f"Sales order {so.document_number} created",
@@ -59,7 +61,7 @@ def build_timeline(facts: OrderFacts) -> list[Happening]:
         money = _amount(document.gross_amount.amount, document.gross_amount.currency)
         events.append(
             Happening(
-                document.issued_at,
+                max(document.issued_at, order.placed_at),
                 "erp",
                 kind,
                 f"{label.capitalize()} {document.document_number} over {money}",

@@ -56,7 +56,8 @@ _STATUS_PARAMS: dict[OrderStatus, dict[str, str]] = {
     OrderStatus.DELIVERED: {"fulfillment_status": "shipped"},
     OrderStatus.CANCELLED: {"status": "cancelled"},
     OrderStatus.REFUNDED: {"financial_status": "refunded"},
-    OrderStatus.RETURNED: {"financial_status": "refunded"},
+    # A return may come with a full or a partial refund: no single upstream filter.
+    OrderStatus.RETURNED: {},
     OrderStatus.PARTIALLY_REFUNDED: {"financial_status": "partially_refunded"},
 }
 _MAX_SCAN_PAGES = 8
@@ -146,10 +147,12 @@ class OmsClient:
         return OrderPage(tuple(found[: query.first]), has_next)
 
     def _list_params(self, query: OrderListQuery) -> dict[str, str | int]:
+        # A status filter is finished on our side, so scan in full upstream pages.
+        limit = query.first + 2 if query.status is None else self._upstream.policy.batch_limit
         params: dict[str, str | int] = {
             "status": "any",
             "order": "created_at desc",
-            "limit": min(self._upstream.policy.batch_limit, query.first + 2),
+            "limit": min(self._upstream.policy.batch_limit, limit),
             "fields": _FIELDS,
         }
         if query.status is not None:

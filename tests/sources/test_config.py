@@ -28,7 +28,7 @@ def test_default_batch_limits_follow_the_vendor_caps():
         easypost_url="https://easypost.test",
         easypost_api_key=Secret("k"),
     )
-    assert erp.policy.batch_limit == 40
+    assert erp.policy.batch_limit == 50  # URL budget is the real bound (no documented cap)
     assert oms.policy.batch_limit == 250
     assert crm.policy.batch_limit == 100
     assert carrier.policy.batch_limit == 30

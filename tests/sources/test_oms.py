@@ -141,7 +141,8 @@ async def test_order_fixture_maps_to_oms_order(oms, fixture_text):
     assert order.refunded == Money(Decimal("199.64"), "USD")
     assert order.paid == Money(Decimal("399.94"), "USD")
     assert order.refundable == Money(Decimal("200.30"), "USD")  # = current_total_price
-    assert order.status is OrderStatus.PARTIALLY_REFUNDED
+    # The fixture's refund restocks its line as a return: goods came back.
+    assert order.status is OrderStatus.RETURNED
 
 
 def test_json_numbers_in_refund_lines_decode_as_decimal(make_upstream, fixture_text):
@@ -194,8 +195,10 @@ def _delivered(raw: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _with_restock(raw: dict[str, Any], restock_type: str) -> dict[str, Any]:
-    changed = variant(raw, financial_status="refunded")
+def _with_restock(
+    raw: dict[str, Any], restock_type: str, financial_status: str = "refunded"
+) -> dict[str, Any]:
+    changed = variant(raw, financial_status=financial_status)
     changed["refunds"][0]["refund_line_items"][0]["restock_type"] = restock_type
     return changed
 
@@ -210,7 +213,16 @@ STATUS_VARIANTS = [
     ),
     pytest.param(lambda raw: _with_restock(raw, "return"), OrderStatus.RETURNED, id="returned"),
     pytest.param(lambda raw: _with_restock(raw, "no_restock"), OrderStatus.REFUNDED, id="refunded"),
-    pytest.param(lambda raw: raw, OrderStatus.PARTIALLY_REFUNDED, id="partially-refunded"),
+    pytest.param(
+        lambda raw: _with_restock(raw, "no_restock", "partially_refunded"),
+        OrderStatus.PARTIALLY_REFUNDED,
+        id="partially-refunded",
+    ),
+    pytest.param(
+        lambda raw: _with_restock(raw, "return", "partially_refunded"),
+        OrderStatus.RETURNED,
+        id="partial-return",
+    ),
     pytest.param(_delivered, OrderStatus.DELIVERED, id="delivered-ignoring-cancelled-parcel"),
     pytest.param(
         lambda raw: variant(

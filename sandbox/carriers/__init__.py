@@ -1,0 +1,1 @@
+"""Simulated parcel carriers: the FedEx Track API and EasyPost trackers (UPS, USPS)."""

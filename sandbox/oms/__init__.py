@@ -1,0 +1,1 @@
+"""Simulated Shopify Admin REST API (2024-01): orders, customers, transactions."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the simulated systems: counting, fault injection, JSON replies."""

@@ -1,0 +1,129 @@
+"""Bearer tokens: anything but a valid RFC 9068 access token is a 401 before execution."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from sandbox import generate_signing_key, issue_token
+
+QUERY = {"query": "{ orders(first: 1) { edges { node { number } } } }"}
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+async def _post(gateway: httpx.AsyncClient, authorization: str | None) -> httpx.Response:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    return await gateway.post("/graphql", json=QUERY, headers=headers)
+
+
+def _assert_401(response: httpx.Response) -> None:
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "data" not in body
+
+
+async def test_no_token_is_401_with_bearer_challenge(gateway: httpx.AsyncClient) -> None:
+    response = await _post(gateway, None)
+    _assert_401(response)
+    assert "error=" not in response.headers["www-authenticate"]
+
+
+async def test_valid_token_is_accepted(
+    gateway: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    response = await _post(gateway, f"Bearer {token('orders:read')}")
+    assert response.status_code == 200
+    assert response.json()["data"]["orders"]["edges"]
+
+
+def _forged(signing_key: RSAKey) -> dict[str, str]:
+    now = int(time.time())
+    claims = {
+        "iss": "urn:order360:sandbox-idp",
+        "aud": "order360",
+        "sub": "mallory",
+        "scope": "orders:read",
+        "iat": now,
+        "exp": now + 600,
+        "client_id": "x",
+        "jti": "1",
+    }
+    foreign = generate_signing_key()
+    # The foreign key claims the real key's kid: keys must come from the JWKS only.
+    spoofed = RSAKey.import_key(foreign.as_dict(private=True) | {"kid": signing_key.kid})
+    return {
+        "garbage": "not-a-jwt",
+        "alg_none": f"{_b64({'alg': 'none', 'typ': 'at+jwt'})}.{_b64(claims)}.",
+        "foreign_key": jwt.encode(
+            {"alg": "RS256", "typ": "at+jwt", "kid": foreign.kid}, claims, foreign
+        ),
+        "foreign_key_known_kid": jwt.encode(
+            {"alg": "RS256", "typ": "at+jwt", "kid": signing_key.kid}, claims, spoofed
+        ),
+        "expired": jwt.encode(
+            {"alg": "RS256", "typ": "at+jwt", "kid": signing_key.kid},
+            claims | {"exp": now - 3600, "iat": now - 7200},
+            signing_key,
+        ),
+        "wrong_audience": jwt.encode(
+            {"alg": "RS256", "typ": "at+jwt", "kid": signing_key.kid},
+            claims | {"aud": "other"},
+            signing_key,
+        ),
+        "wrong_issuer": jwt.encode(
+            {"alg": "RS256", "typ": "at+jwt", "kid": signing_key.kid},
+            claims | {"iss": "https://evil.example"},
+            signing_key,
+        ),
+        "id_token_typ": jwt.encode(
+            {"alg": "RS256", "typ": "JWT", "kid": signing_key.kid}, claims, signing_key
+        ),
+        "oversized": "a" * 10_000,
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "garbage",
+        "alg_none",
+        "foreign_key",
+        "foreign_key_known_kid",
+        "expired",
+        "wrong_audience",
+        "wrong_issuer",
+        "id_token_typ",
+        "oversized",
+    ],
+)
+async def test_bad_tokens_are_401(
+    gateway: httpx.AsyncClient, signing_key: RSAKey, kind: str
+) -> None:
+    response = await _post(gateway, f"Bearer {_forged(signing_key)[kind]}")
+    _assert_401(response)
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_non_bearer_scheme_is_401(gateway: httpx.AsyncClient) -> None:
+    _assert_401(await _post(gateway, "Basic dXNlcjpwYXNz"))
+
+
+async def test_sandbox_issued_token_round_trip(
+    gateway: httpx.AsyncClient, signing_key: RSAKey
+) -> None:
+    minted = issue_token(
+        signing_key, issuer="urn:order360:sandbox-idp", subject="s", scope="orders:read"
+    )
+    assert (await _post(gateway, f"Bearer {minted}")).status_code == 200

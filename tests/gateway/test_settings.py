@@ -1,0 +1,74 @@
+"""Settings come from ORDER360_* variables, once, with one clear line per bad value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import SANDBOX_ISSUER, SettingsError, load_settings
+
+
+def test_defaults_mean_sandbox_mode() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.sandbox_mode
+    assert settings.env == "development"
+    assert settings.request_deadline_ms == 2500
+    assert settings.refund_approval_threshold == Decimal("100.00")
+    assert settings.auth.issuer == SANDBOX_ISSUER
+    assert settings.auth.audience == "order360"
+
+
+def test_with_sandbox_at_fills_every_upstream() -> None:
+    settings = load_settings({}, env_file=None).with_sandbox_at("http://127.0.0.1:8000")
+    assert settings.mount_sandbox
+    assert settings.sources is not None
+    assert settings.sources.erp.base_url == "http://127.0.0.1:8000/sandbox/erp"
+    assert settings.sources.carrier.fedex_url == "http://127.0.0.1:8000/sandbox/carrier/fedex"
+    assert settings.auth.jwks_url == "http://127.0.0.1:8000/sandbox/idp/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize(
+    ("environ", "names"),
+    [
+        ({"ORDER360_ENV": "staging"}, "ORDER360_ENV"),
+        ({"ORDER360_REQUEST_DEADLINE_MS": "soon"}, "ORDER360_REQUEST_DEADLINE_MS"),
+        ({"ORDER360_REQUEST_DEADLINE_MS": "0"}, "ORDER360_REQUEST_DEADLINE_MS"),
+        ({"ORDER360_REFUND_APPROVAL_THRESHOLD": "-5"}, "ORDER360_REFUND_APPROVAL_THRESHOLD"),
+        ({"ORDER360_ERP_URL": "ftp://erp"}, "ORDER360_ERP_URL"),
+        ({"ORDER360_ERP_URL": "http://erp.example"}, "ORDER360_OMS_URL"),
+        ({"ORDER360_ENV": "production"}, "ORDER360_ERP_URL"),
+    ],
+)
+def test_bad_settings_name_the_variable(environ: dict[str, str], names: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    assert names in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_production_refuses_the_implicit_sandbox_issuer() -> None:
+    environ = {
+        f"ORDER360_{name}_URL": f"https://{name.lower()}.example"
+        for name in ("ERP", "OMS", "CRM", "CARRIER")
+    }
+    environ |= {"ORDER360_ENV": "production", "ORDER360_JWKS_URL": "https://idp.example/jwks"}
+    with pytest.raises(SettingsError, match="ORDER360_ISSUER"):
+        load_settings(environ, env_file=None)
+    settings = load_settings(environ | {"ORDER360_ISSUER": "https://idp.example"}, env_file=None)
+    assert not settings.graphiql
+    assert not settings.sandbox_mode
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("ORDER360_REQUEST_DEADLINE_MS=900\nORDER360_SANDBOX_SEED=7\n")
+    settings = load_settings({"ORDER360_SANDBOX_SEED": "8"}, env_file=env_file)
+    assert settings.request_deadline_ms == 900
+    assert settings.sandbox.seed == 8
+
+
+def test_secrets_do_not_show_in_repr() -> None:
+    settings = load_settings({}, env_file=None).with_sandbox_at("http://127.0.0.1:1")
+    assert "sandbox-erp-password" not in repr(settings.sources)

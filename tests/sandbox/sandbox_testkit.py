@@ -1,0 +1,49 @@
+"""Constants and helpers shared by the sandbox tests (not a test module)."""
+
+from __future__ import annotations
+
+import datetime
+
+import httpx
+from starlette.applications import Starlette
+
+ANCHOR = datetime.date(2026, 6, 1)
+SB = "/sandbox"
+OMS = f"{SB}/oms/admin/api/2024-01"
+SALES = f"{SB}/erp/sap/opu/odata/sap/API_SALES_ORDER_SRV"
+BILLING = f"{SB}/erp/sap/opu/odata/sap/API_BILLING_DOCUMENT_SRV"
+STOCK = f"{SB}/erp/sap/opu/odata/sap/API_MATERIAL_STOCK_SRV"
+SOQL = f"{SB}/crm/services/data/v60.0/query"
+SHOPIFY = {"X-Shopify-Access-Token": "shpat_sandbox_order360"}
+ERP_AUTH = ("ORDER360_COMM", "sandbox-erp-password")
+EASYPOST_AUTH = ("EZTK_sandbox_order360", "")
+
+
+def make_client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox")
+
+
+async def crm_token(client: httpx.AsyncClient) -> dict[str, str]:
+    response = await client.post(
+        f"{SB}/crm/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "order360-sandbox",
+            "client_secret": "sandbox-crm-secret",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def fedex_token(client: httpx.AsyncClient) -> dict[str, str]:
+    response = await client.post(
+        f"{SB}/carrier/fedex/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "order360-fedex",
+            "client_secret": "sandbox-fedex-secret",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
