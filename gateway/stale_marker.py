@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
@@ -14,13 +14,9 @@ __all__ = ["StaleMarker"]
 class StaleMarker(SchemaExtension):
     """Adds ``extensions.stale: [{path, source, ageSeconds}]`` when any field used stale data."""
 
-    def on_operation(self) -> Iterator[None]:
-        """Collect the request's stale log once the operation has run."""
-        yield
+    def get_results(self) -> dict[str, Any]:
+        """Strawberry merges this into the response's ``extensions`` after execution."""
         context = self.execution_context.context
         if isinstance(context, Context) and context.stale.paths:
-            result = self.execution_context.result
-            if result is not None:
-                extensions = dict(getattr(result, "extensions", None) or {})
-                extensions["stale"] = context.stale.paths
-                result.extensions = extensions
+            return {"stale": context.stale.paths}
+        return {}

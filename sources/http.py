@@ -170,10 +170,14 @@ class Upstream:
     ) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to give up."""
         policy = self.policy.retry
-        if not safe or attempt + 1 >= policy.attempts or not error.transient:
+        if not safe or not error.transient:
+            return None
+        scheduled = isinstance(error, SourceThrottled) and error.retry_after is not None
+        if attempt + 1 >= (policy.throttled_attempts if scheduled else policy.attempts):
             return None
         delay = backoff_s(attempt, policy, self._rng.random)
-        if isinstance(error, SourceThrottled) and error.retry_after is not None:
+        if scheduled:
+            assert error.retry_after is not None
             if error.retry_after > policy.max_retry_after_s:
                 return None
             delay = error.retry_after
@@ -181,7 +185,7 @@ class Upstream:
         # Never sleep into the deadline: the next attempt needs time to run too.
         if remaining is not None and delay + 0.05 >= remaining:
             return None
-        if not self.retry_budget.try_spend():
+        if not scheduled and not self.retry_budget.try_spend():
             return None
         return delay
 

@@ -95,6 +95,16 @@ async def running_gateway(
 
 
 @pytest.fixture(scope="session")
+def start_gateway(sandbox_app: Starlette) -> Callable[..., Any]:
+    """``async with start_gateway(ORDER360_X="…") as client:`` a fresh gateway of its own."""
+
+    def start(**settings: str) -> Any:
+        return running_gateway(sandbox_app, **settings)
+
+    return start
+
+
+@pytest.fixture(scope="session")
 async def gateway(sandbox_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """The shared test gateway: no cross-request cache, so every test sees cold reads.
 

@@ -1,9 +1,11 @@
 """Retries: capped full-jitter backoff, ``Retry-After`` honoured, and a budget.
 
 Only safe calls are retried (reads, and writes the upstream deduplicates by our
-idempotency key). The budget follows Envoy's retry budget: retries may be at most
-``ratio`` of recent requests, with a floor of ``min_per_window`` so a quiet system
-can still retry, so an outage cannot multiply the load on an upstream.
+idempotency key). The budget follows Envoy's retry budget: retries of failures may be
+at most ``ratio`` of recent requests, with a floor of ``min_per_window`` so a quiet
+system can still retry, so an outage cannot multiply the load on an upstream. A
+throttled call that names its own ``Retry-After`` is the server scheduling the retry
+itself; those retries skip the budget but have their own, larger attempt cap.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class RetryPolicy:
     """How often and how patiently to retry one call."""
 
     attempts: int = 3
+    throttled_attempts: int = 5
     base_s: float = 0.025
     cap_s: float = 0.25
     max_retry_after_s: float = 2.0

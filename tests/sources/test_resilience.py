@@ -179,3 +179,25 @@ async def test_throttling_and_not_found_do_not_trip_the_breaker(make_upstream) -
         with pytest.raises((SourceThrottled, NotFound)):
             await upstream.get_json("/x", CallContext("r"))
     assert upstream.breaker.state is BreakerState.CLOSED
+
+
+async def test_server_scheduled_retries_skip_the_budget_but_are_capped(make_upstream) -> None:
+    handler, calls = scripted(429, 429, 429, 429, headers={"Retry-After": "0"})
+    upstream = make_upstream("oms", handler)
+    upstream.retry_budget = RetryBudget(ratio=0.0, min_per_window=0)  # no budget at all
+    assert await upstream.get_json("/x", CallContext.with_budget("r", 2.0)) == {"ok": 200}
+    assert len(calls) == 5
+    handler, calls = scripted(*([429] * 10), headers={"Retry-After": "0"})
+    upstream = make_upstream("oms", handler)
+    with pytest.raises(SourceThrottled):
+        await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
+    assert len(calls) == RetryPolicy().throttled_attempts
+
+
+async def test_failure_retries_stop_when_the_budget_is_spent(make_upstream) -> None:
+    handler, calls = scripted(*([503] * 10))
+    upstream = make_upstream("erp", handler)
+    upstream.retry_budget = RetryBudget(ratio=0.0, min_per_window=0)
+    with pytest.raises(SourceUnavailable):
+        await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
+    assert len(calls) == 1
