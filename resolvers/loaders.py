@@ -105,7 +105,7 @@ class Loaders:
     case_by_number: DataLoader[str, CrmCase | None]
     sales_order_by_order_number: DataLoader[str, ErpSalesOrder | None]
     billing_by_order_number: DataLoader[str, list[ErpBillingDocument]]
-    tracking: DataLoader[TrackingRef, Tracking]
+    tracking: DataLoader[TrackingRef, Tracking | None]
 
     @classmethod
     def for_request(
@@ -122,15 +122,19 @@ class Loaders:
         kit = LoaderKit(cache, partition, stale if stale is not None else StaleLog())
 
         # The hub answers per parcel (a Tracking or a SourceError), so one carrier
-        # failing rejects only its own parcels.
-        async def track(refs: list[TrackingRef]) -> Mapping[TrackingRef, Tracking | Exception]:
-            return await sources.carriers.track(refs, call)
+        # failing rejects only its own parcels. A parcel no carrier knows yet is a
+        # normal answer (None) and is cached like any other.
+        async def track(
+            refs: list[TrackingRef],
+        ) -> Mapping[TrackingRef, Tracking | Exception | None]:
+            answers = await sources.carriers.track(refs, call)
+            return {
+                ref: None if isinstance(answer, NotFound) else answer
+                for ref, answer in answers.items()
+            }
 
         def no_order(_: object) -> NotFound:
             return NotFound("oms", "no such order")
-
-        def no_parcel(_: object) -> NotFound:
-            return NotFound("carrier", "unknown parcel")
 
         return cls(
             order_by_id=_loader(
@@ -169,5 +173,5 @@ class Loaders:
                 lambda numbers: erp.billing_documents(numbers, call),
                 _no_documents,
             ),
-            tracking=_loader(kit, "carrier", "tracking", track, no_parcel),
+            tracking=_loader(kit, "carrier", "tracking", track, _none),
         )

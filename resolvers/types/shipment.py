@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from sources import NotFound, OmsFulfillment, SourceError, Tracking
+from sources import OmsFulfillment, SourceError, Tracking
 from sources import ShipmentStatus as ShipmentStatusModel
 from sources import TrackingEvent as TrackingEventModel
 
@@ -48,12 +48,9 @@ class Shipment:
         return self.fulfillment.tracking_company or "unknown"
 
     async def _tracking(self, info: Info) -> Tracking | None:
-        # A parcel the carrier does not know yet is no data, not a failure.
+        # A parcel the carrier does not know yet is no data (None), not a failure.
         ref = (self.carrier(), self.tracking_number())
-        try:
-            tracking = await info.context.loaders.tracking.load(ref)
-        except NotFound:
-            return None
+        tracking = await info.context.loaders.tracking.load(ref)
         info.context.mark_stale(info, "tracking", ref)
         return tracking
 
