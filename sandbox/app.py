@@ -27,15 +27,16 @@ from sandbox.web.faults import Faults
 from sandbox.web.guard import SystemGuard
 from sandbox.web.replies import base_url, json_reply
 from sandbox.web.stats import Stats
-from sandbox.world import generate_world
+from sandbox.world import WorldWriter, generate_world
 
 
 def create_sandbox_app(config: SandboxConfig) -> Starlette:
     """The sandbox as an ASGI app whose routes are relative to its mount point.
 
-    `app.state` exposes `world` (the generated `sandbox.world.World`, read-only),
-    `signing_key` (the issuer's private key, to mint tokens the JWKS verifies),
-    `stats` and `faults`.
+    `app.state` exposes `world` (the generated `sandbox.world.World`; only the
+    write endpoints change it, through `writer`), `writer` (the
+    `sandbox.world.WorldWriter`), `signing_key` (the issuer's private key, to mint
+    tokens the JWKS verifies), `stats` and `faults`.
     """
     world = generate_world(
         config.seed, config.resolved_anchor(), customers=config.customers, orders=config.orders
@@ -45,16 +46,21 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
     faults = Faults(config.latency_ms, config.seed)
     creds = config.credentials
     bucket = LeakyBucket(config.shopify_bucket_size, config.shopify_leak_per_s)
+    # Every write goes through the writer, which tells each system's rows and caches.
+    writer = WorldWriter(world)
+    erp_store = ErpStore(world)
+    writer.listen(erp_store.on_change)
     routes: list[BaseRoute] = [
-        *erp_routes(SystemGuard("erp", stats, faults), ErpStore(world), creds),
-        *oms_routes(SystemGuard("oms", stats, faults), world, creds.oms_access_token, bucket),
-        *crm_routes(SystemGuard("crm", stats, faults), CrmStore(world), creds),
+        *erp_routes(SystemGuard("erp", stats, faults), erp_store, writer, creds),
+        *oms_routes(SystemGuard("oms", stats, faults), writer, creds.oms_access_token, bucket),
+        *crm_routes(SystemGuard("crm", stats, faults), CrmStore(world), writer, creds),
         *carrier_routes(SystemGuard("carrier", stats, faults), world, creds),
         *idp_routes(key, config.issuer),
-        *control_routes(stats, faults),
+        *control_routes(stats, faults, writer),
     ]
     app = Starlette(routes=routes)
     app.state.world = world
+    app.state.writer = writer
     app.state.signing_key = key
     app.state.stats = stats
     app.state.faults = faults
@@ -78,10 +84,11 @@ def create_standalone_app(config: SandboxConfig) -> Starlette:
                 "issuer": config.issuer,
                 "stats": f"{root}/stats",
                 "faults": f"{root}/faults",
+                "stock": f"{root}/stock/{{material}}",
             }
         )
 
     app = Starlette(routes=[Route("/", index, methods=["GET"]), Mount("/sandbox", app=sandbox)])
-    for name in ("world", "signing_key", "stats", "faults"):
+    for name in ("world", "writer", "signing_key", "stats", "faults"):
         setattr(app.state, name, getattr(sandbox.state, name))
     return app

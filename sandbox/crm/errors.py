@@ -22,6 +22,20 @@ _FAULTS = {
 }
 
 
+class SalesforceError(Exception):
+    """A request Salesforce refuses: status, `errorCode`, message and, for writes, the
+    fields concerned (Salesforce adds `fields` to DML errors, not to query errors)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, fields: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+
+
 class ApiUsage:
     """The org's daily API counter, reported in `Sforce-Limit-Info` on every response."""
 
@@ -33,11 +47,17 @@ class ApiUsage:
 
 
 def sf_error(
-    status: int, code: str, message: str, usage: ApiUsage, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    usage: ApiUsage,
+    headers: Mapping[str, str] | None = None,
+    fields: list[str] | None = None,
 ) -> Response:
-    return json_reply(
-        [{"message": message, "errorCode": code}], status, {**usage.header(), **(headers or {})}
-    )
+    error: dict[str, object] = {"message": message, "errorCode": code}
+    if fields is not None:
+        error["fields"] = fields
+    return json_reply([error], status, {**usage.header(), **(headers or {})})
 
 
 class CrmDialect:

@@ -1,4 +1,5 @@
-"""Salesforce REST endpoints under `/crm`: OAuth token, SOQL query (+ paging), sObject reads.
+"""Salesforce REST endpoints under `/crm`: OAuth token, SOQL query (+ paging), sObject
+reads, and the sObject writes of `writes` (create, upsert by external id).
 
 `instance_url` points back at this mount (".../sandbox/crm"), and relative
 URLs in bodies (`attributes.url`, `nextRecordsUrl`) are relative to it, as
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,12 +18,14 @@ from starlette.routing import Route
 
 from sandbox.config import SandboxCredentials
 from sandbox.crm.auth import ORG_ID, USER_ID, SessionStore
-from sandbox.crm.errors import ApiUsage, CrmDialect, sf_error
+from sandbox.crm.errors import ApiUsage, CrmDialect, SalesforceError, sf_error
 from sandbox.crm.query import DATA, Cursor, Locators, batch_size, execute, page, wire_record
 from sandbox.crm.schema import OBJECTS
+from sandbox.crm.sobject_input import parse_body
 from sandbox.crm.soql import parse_soql
 from sandbox.crm.soql_tokens import SoqlError
 from sandbox.crm.store import CrmStore
+from sandbox.crm.writes import CrmWrites
 from sandbox.web.guard import SystemGuard
 from sandbox.web.replies import (
     base_url,
@@ -31,6 +35,7 @@ from sandbox.web.replies import (
     read_form,
     uri_length,
 )
+from sandbox.world import WorldWriter
 
 MAX_URI = 16_384
 Handler = Callable[[Request], Awaitable[Response]]
@@ -38,8 +43,11 @@ _NOT_FOUND = "The requested resource does not exist"
 
 
 class CrmApi:
-    def __init__(self, store: CrmStore, credentials: SandboxCredentials) -> None:
+    def __init__(
+        self, store: CrmStore, writer: WorldWriter, credentials: SandboxCredentials
+    ) -> None:
         self.store = store
+        self.writes = CrmWrites(writer, store)
         self.usage = ApiUsage()
         self.sessions = SessionStore(credentials.crm_client_secret)
         self.locators = Locators()
@@ -79,6 +87,21 @@ class CrmApi:
     def data(self, handler: Callable[[Request], Response]) -> Handler:
         """Data endpoints: URI limit, bearer session, usage counter and header."""
 
+        async def run(request: Request) -> Response:
+            return handler(request)
+
+        return self._data(run)
+
+    def data_body(self, handler: Callable[[Request, dict[str, Any]], Response]) -> Handler:
+        """`data` for writes: the JSON body is read first, then the handler runs without
+        awaiting, so its checks and the insert they guard cannot interleave."""
+
+        async def run(request: Request) -> Response:
+            return handler(request, parse_body(await request.body()))
+
+        return self._data(run)
+
+    def _data(self, run: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             if uri_length(request) > MAX_URI:
                 return sf_error(414, "URI_TOO_LONG", "The request URI is too long", self.usage)
@@ -92,9 +115,13 @@ class CrmApi:
                 )
             self.usage.used += 1
             try:
-                response = handler(request)
+                response = await run(request)
             except SoqlError as error:
                 return sf_error(400, error.code, error.message, self.usage)
+            except SalesforceError as error:
+                return sf_error(
+                    error.status, error.code, error.message, self.usage, fields=error.fields
+                )
             response.headers.update(self.usage.header())
             return response
 
@@ -124,12 +151,45 @@ class CrmApi:
             return sf_error(404, "NOT_FOUND", _NOT_FOUND, self.usage)
         return json_reply(wire_record(obj, record, list(OBJECTS[obj])))
 
+    def create(self, request: Request, data: dict[str, Any]) -> Response:
+        obj = request.path_params["sobject"]
+        if obj not in OBJECTS:
+            raise SalesforceError(404, "NOT_FOUND", _NOT_FOUND)
+        status, body = self.writes.create(obj, data)
+        location = f"{DATA}/sobjects/{obj}/{body['id']}"
+        return json_reply(body, status, {"Location": location})
+
+    def upsert(self, request: Request, data: dict[str, Any]) -> Response:
+        obj = request.path_params["sobject"]
+        if obj not in OBJECTS:
+            raise SalesforceError(404, "NOT_FOUND", _NOT_FOUND)
+        params = request.path_params
+        status, body = self.writes.upsert(obj, params["field"], params["value"], data)
+        return json_reply(body, status)
+
     def versions(self, request: Request) -> Response:
         return json_reply([{"label": "Spring '24", "url": DATA, "version": "60.0"}])
 
 
-def crm_routes(guard: SystemGuard, store: CrmStore, credentials: SandboxCredentials) -> list[Route]:
-    api = CrmApi(store, credentials)
+def _write_template(tail: str) -> Callable[[Request], str]:
+    """Stats name writes by sObject ("POST .../sobjects/CaseComment"): there are few known
+    types, and telling a case from a comment is what a write count is for."""
+
+    def name(request: Request) -> str:
+        obj = request.path_params.get("sobject", "")
+        field = request.path_params.get("field", "")
+        named = tail.replace("{sobject}", obj if obj in OBJECTS else "{sobject}")
+        known = field in OBJECTS.get(obj, {})
+        return f"/crm{DATA}/sobjects{named.replace('{field}', field if known else '{field}')}"
+
+    return name
+
+
+def crm_routes(
+    guard: SystemGuard, store: CrmStore, writer: WorldWriter, credentials: SandboxCredentials
+) -> list[Route]:
+    writer.listen(store.on_change)
+    api = CrmApi(store, writer, credentials)
     dialect = CrmDialect(api.usage)
 
     async def not_found(request: Request) -> Response:
@@ -144,6 +204,20 @@ def crm_routes(guard: SystemGuard, store: CrmStore, credentials: SandboxCredenti
         guard.route(f"/crm{DATA}/query/{{locator}}", api.data(api.more), dialect),
         guard.route(
             f"/crm{DATA}/sobjects/{{sobject}}/{{record_id}}", api.data(api.sobject), dialect
+        ),
+        guard.route(
+            f"/crm{DATA}/sobjects/{{sobject}}",
+            api.data_body(api.create),
+            dialect,
+            methods=("POST",),
+            template=_write_template("/{sobject}"),
+        ),
+        guard.route(
+            f"/crm{DATA}/sobjects/{{sobject}}/{{field}}/{{value:path}}",
+            api.data_body(api.upsert),
+            dialect,
+            methods=("PATCH",),
+            template=_write_template("/{sobject}/{field}/{value}"),
         ),
         guard.route(
             "/crm/{path:path}",

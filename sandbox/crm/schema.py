@@ -24,7 +24,7 @@ OBJECTS: dict[str, dict[str, str]] = {
         "SuppliedEmail SuppliedPhone Type Status Reason Origin Subject Priority Description "
         "IsClosed:bool ClosedDate:datetime IsEscalated:bool OwnerId:id CreatedDate:datetime "
         "LastModifiedDate:datetime SystemModstamp:datetime Order_Number__c Tracking_Number__c "
-        "Shopify_Order_Id__c"
+        "Shopify_Order_Id__c Order360_Request_Id__c"
     ),
     "Contact": _fields(
         "Id:id IsDeleted:bool AccountId:id LastName FirstName Salutation Name MailingStreet "
@@ -51,6 +51,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
         "ContactId",
         "AccountId",
         "CaseNumber",
+        "Order360_Request_Id__c",
     ),
     "Contact": ("Id", "Email", "Shopify_Customer_Id__c", "AccountId", "SAP_Customer__c"),
     "Account": ("Id", "SAP_Customer__c"),

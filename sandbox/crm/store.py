@@ -1,7 +1,13 @@
-"""Salesforce records built from the world, typed per the schema, with lookup indexes."""
+"""Salesforce records built from the world, typed per the schema, with lookup indexes.
+
+Cases and comments written through the API reach the store through the
+`WorldWriter` (`on_change`), which inserts or re-renders their records and keeps
+the indexes in step, so SOQL reads see them at once.
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from typing import Any
 
@@ -66,23 +72,32 @@ def _account(a: Account) -> Record:
 
 
 def _case(c: Case) -> Record:
+    customer = c.customer
+    if c.written:
+        # As the client wrote them: nothing is filled in from the order.
+        order_number, shopify_id = c.order_number, c.shopify_order_id
+    else:
+        order_number = c.order.name if c.order is not None else None
+        # Shopify-Salesforce connectors store the Shopify order id next to its name.
+        shopify_id = str(c.order.shopify_id) if c.order is not None else None
+    web = customer is not None and c.origin == "Web" and not c.written
     return {
         "Id": c.id,
         "IsDeleted": False,
         "CaseNumber": c.number,
-        "ContactId": c.customer.contact_id,
-        "AccountId": c.customer.account_id,
+        "ContactId": customer.contact_id if customer is not None else None,
+        "AccountId": customer.account_id if customer is not None else None,
         "ParentId": None,
-        "SuppliedName": c.customer.name if c.origin == "Web" else None,
-        "SuppliedEmail": c.customer.email if c.origin == "Web" else None,
+        "SuppliedName": customer.name if web and customer is not None else None,
+        "SuppliedEmail": customer.email if web and customer is not None else None,
         "SuppliedPhone": None,
-        "Type": c.case_type,
+        "Type": c.case_type or None,
         "Status": c.status,
-        "Reason": c.reason,
-        "Origin": c.origin,
+        "Reason": c.reason or None,
+        "Origin": c.origin or None,
         "Subject": c.subject,
-        "Priority": c.priority,
-        "Description": c.description,
+        "Priority": c.priority or None,
+        "Description": c.description or None,
         "IsClosed": c.is_closed,
         "ClosedDate": c.closed_at,
         "IsEscalated": c.escalated,
@@ -90,10 +105,10 @@ def _case(c: Case) -> Record:
         "CreatedDate": c.created_at,
         "LastModifiedDate": c.last_modified,
         "SystemModstamp": c.last_modified,
-        "Order_Number__c": c.order.name if c.order is not None else None,
-        # Shopify-Salesforce connectors store the Shopify order id next to its name.
-        "Shopify_Order_Id__c": str(c.order.shopify_id) if c.order is not None else None,
+        "Order_Number__c": order_number,
+        "Shopify_Order_Id__c": shopify_id,
         "Tracking_Number__c": c.tracking_number,
+        "Order360_Request_Id__c": c.request_id,
     }
 
 
@@ -103,7 +118,7 @@ def _comment(c: CaseComment) -> Record:
         "ParentId": c.case.id,
         "IsPublished": c.published,
         "CommentBody": c.body,
-        "CreatedById": c.case.owner_id,
+        "CreatedById": c.author_id or c.case.owner_id,
         "CreatedDate": c.created_at,
         "SystemModstamp": c.created_at,
         "LastModifiedDate": c.created_at,
@@ -148,3 +163,34 @@ class CrmStore:
     def get(self, obj: str, record_id: str) -> Record | None:
         found = self._index[obj]["Id"].get(record_id[:15], [])
         return found[0] if found and len(record_id) in (15, 18) else None
+
+    def on_change(self, kind: str, subject: object) -> None:
+        """`WorldWriter` listener: (re-)render written cases and comments and what they touch."""
+        if kind == "case" and isinstance(subject, Case):
+            self._put("Case", _case(subject))
+            self._touch_contact(subject)
+        elif kind == "comment" and isinstance(subject, CaseComment):
+            self._put("CaseComment", _comment(subject))
+            self._put("Case", _case(subject.case))  # its LastModifiedDate moved
+
+    def _touch_contact(self, case: Case) -> None:
+        # A contact's LastModifiedDate follows its newest case (see `_contact`).
+        if case.customer is not None and self.get("Contact", case.customer.contact_id):
+            self._put("Contact", _contact(case.customer))
+
+    def _put(self, obj: str, record: Record) -> None:
+        """Insert `record`, or replace the one with its Id in place, re-indexing it."""
+        indexes = self._index[obj]
+        kinds = OBJECTS[obj]
+        current = self.get(obj, record["Id"])
+        if current is not None:
+            for name, groups in indexes.items():
+                key = transform(kinds[name])(current[name])
+                groups[key] = [r for r in groups.get(key, []) if r is not current]
+            current.clear()
+            current.update(record)  # in place: the record keeps its slot in Id order
+            record = current
+        else:
+            bisect.insort(self.records[obj], record, key=lambda r: r["Id"])
+        for name, groups in indexes.items():
+            groups.setdefault(transform(kinds[name])(record[name]), []).append(record)

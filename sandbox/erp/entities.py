@@ -1,8 +1,10 @@
 """The SAP entity sets the sandbox serves: properties and Edm types, keys, navigations.
 
 Property names and types follow SAP's published EDMX for API_SALES_ORDER_SRV,
-API_BILLING_DOCUMENT_SRV and API_MATERIAL_STOCK_SRV (a subset of each), in
-metadata order, because OData v2 clients see them in that order.
+API_BILLING_DOCUMENT_SRV, API_MATERIAL_STOCK_SRV, API_CREDIT_MEMO_REQUEST_SRV and
+API_CUSTOMER_RETURN_SRV (a subset of each), in metadata order, because OData v2
+clients see them in that order. `YY1_*` are the tenant's custom fields carrying
+Order360's and Shopify's references.
 Type codes: S Edm.String, D Edm.Decimal, DT Edm.DateTime, DTO Edm.DateTimeOffset,
 B Edm.Boolean.
 """
@@ -45,6 +47,8 @@ def _props(spec: str) -> dict[str, str]:
 SO = "API_SALES_ORDER_SRV"
 BD = "API_BILLING_DOCUMENT_SRV"
 MS = "API_MATERIAL_STOCK_SRV"
+CMR = "API_CREDIT_MEMO_REQUEST_SRV"
+CR = "API_CUSTOMER_RETURN_SRV"
 
 SALES_ORDER = EntitySet(
     "A_SalesOrder",
@@ -150,6 +154,80 @@ STOCK_IN_ACCOUNT_MODEL = EntitySet(
     ("Material",),
 )
 
+CREDIT_MEMO_REQUEST = EntitySet(
+    "A_CreditMemoRequest",
+    CMR,
+    ("CreditMemoRequest",),
+    _props(
+        "CreditMemoRequest CreditMemoRequestType SalesOrganization DistributionChannel "
+        "OrganizationDivision SoldToParty CreationDate:DT CreatedByUser LastChangeDate:DT "
+        "LastChangeDateTime:DTO PurchaseOrderByCustomer CreditMemoRequestDate:DT "
+        "TotalNetAmount:D TransactionCurrency SDDocumentReason PricingDate:DT "
+        "CustomerPaymentTerms HeaderBillingBlockReason ReferenceSDDocument "
+        "ReferenceSDDocumentCategory SalesDocApprovalStatus OverallSDProcessStatus "
+        "OverallOrdReltdBillgStatus OverallSDDocumentRejectionSts YY1_Order360RefundID_SDH "
+        "YY1_OMSRefundID_SDH"
+    ),
+    {
+        "to_Item": Nav(
+            "A_CreditMemoRequestItem", (("CreditMemoRequest", "CreditMemoRequest"),), True
+        )
+    },
+    (
+        "CreditMemoRequest",
+        "PurchaseOrderByCustomer",
+        "SoldToParty",
+        "YY1_Order360RefundID_SDH",
+        "YY1_OMSRefundID_SDH",
+    ),
+)
+CREDIT_MEMO_REQUEST_ITEM = EntitySet(
+    "A_CreditMemoRequestItem",
+    CMR,
+    ("CreditMemoRequest", "CreditMemoRequestItem"),
+    _props(
+        "CreditMemoRequest CreditMemoRequestItem CreditMemoRequestItemCategory "
+        "CreditMemoRequestItemText PurchaseOrderByCustomer Material RequestedQuantity:D "
+        "RequestedQuantityUnit NetAmount:D TransactionCurrency ReferenceSDDocument "
+        "ReferenceSDDocumentItem SDProcessStatus OrderRelatedBillingStatus"
+    ),
+    {
+        "to_CreditMemoRequest": Nav(
+            "A_CreditMemoRequest", (("CreditMemoRequest", "CreditMemoRequest"),), False
+        )
+    },
+    ("CreditMemoRequest", "Material"),
+)
+CUSTOMER_RETURN = EntitySet(
+    "A_CustomerReturn",
+    CR,
+    ("CustomerReturn",),
+    _props(
+        "CustomerReturn CustomerReturnType SalesOrganization DistributionChannel "
+        "OrganizationDivision SoldToParty CreationDate:DT CreatedByUser LastChangeDate:DT "
+        "LastChangeDateTime:DTO PurchaseOrderByCustomer CustomerReturnDate:DT TotalNetAmount:D "
+        "TransactionCurrency SDDocumentReason ReferenceSDDocument ReferenceSDDocumentCategory "
+        "RetsMgmtProcess RetsMgmtProcessingStatus OverallSDProcessStatus SalesDocApprovalStatus "
+        "OverallSDDocumentRejectionSts YY1_Order360RequestID_SDH"
+    ),
+    {"to_Item": Nav("A_CustomerReturnItem", (("CustomerReturn", "CustomerReturn"),), True)},
+    ("CustomerReturn", "PurchaseOrderByCustomer", "SoldToParty", "YY1_Order360RequestID_SDH"),
+)
+CUSTOMER_RETURN_ITEM = EntitySet(
+    "A_CustomerReturnItem",
+    CR,
+    ("CustomerReturn", "CustomerReturnItem"),
+    _props(
+        "CustomerReturn CustomerReturnItem CustomerReturnItemCategory CustomerReturnItemText "
+        "PurchaseOrderByCustomer Material RequestedQuantity:D RequestedQuantityUnit "
+        "NetAmount:D TransactionCurrency ReturnReason ReturnsRefundType ReturnsRefundProcgMode "
+        "CustRetItmFollowUpActivity ReturnsMaterialHasBeenReceived RetsMgmtItmProcgStatus "
+        "ReferenceSDDocument ReferenceSDDocumentItem ReferenceSDDocumentCategory SDProcessStatus"
+    ),
+    {"to_CustomerReturn": Nav("A_CustomerReturn", (("CustomerReturn", "CustomerReturn"),), False)},
+    ("CustomerReturn", "Material"),
+)
+
 ENTITY_SETS: dict[str, EntitySet] = {
     es.name: es
     for es in (
@@ -159,9 +237,13 @@ ENTITY_SETS: dict[str, EntitySet] = {
         BILLING_DOCUMENT_ITEM,
         MATERIAL_STOCK,
         STOCK_IN_ACCOUNT_MODEL,
+        CREDIT_MEMO_REQUEST,
+        CREDIT_MEMO_REQUEST_ITEM,
+        CUSTOMER_RETURN,
+        CUSTOMER_RETURN_ITEM,
     )
 }
 SERVICES: dict[str, tuple[str, ...]] = {
     service: tuple(es.name for es in ENTITY_SETS.values() if es.service == service)
-    for service in (SO, BD, MS)
+    for service in (SO, BD, MS, CMR, CR)
 }

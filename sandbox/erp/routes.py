@@ -1,8 +1,9 @@
 """SAP S/4HANA Cloud OData v2 endpoints under `/erp/sap/opu/odata/sap/{service}/...`.
 
 Checks run in the order SAP's stack does: the ICM rejects over-long URIs
-(414) before logon, logon (HTTP Basic) before the Gateway parses the resource
-path and query options.
+(414) before logon, logon (HTTP Basic) before the CSRF check of modifying
+requests, and that before the Gateway parses the resource path, query options
+and body.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.config import SandboxCredentials
+from sandbox.erp.csrf import SAFE_METHODS, CsrfSessions, csrf_required
 from sandbox.erp.encode import Encoder, service_root
 from sandbox.erp.entities import ENTITY_SETS, SERVICES, EntitySet
 from sandbox.erp.errors import ErpDialect, ODataError, error_reply
 from sandbox.erp.metadata import metadata_xml
 from sandbox.erp.query import parse_options, run
 from sandbox.erp.store import ErpStore, Row
+from sandbox.erp.writes import ErpWrites, not_allowed
 from sandbox.web.guard import SystemGuard
 from sandbox.web.replies import basic_credentials, json_reply, uri_length
-from sandbox.web.tokens import TokenJar
+from sandbox.world import WorldWriter
 
 MAX_URI = 8192
+WRITE_METHODS = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
 ROOT = "/erp/sap/opu/odata/sap"
 _RESOURCE = re.compile(
     r"^(?P<set>[A-Za-z_]\w*)(?:\((?P<key>[^()]*)\))?(?:/(?P<nav>[A-Za-z_]\w*))?(?P<count>/\$count)?$"
@@ -74,29 +78,19 @@ def _parse_key(text: str, keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class ErpApi:
-    def __init__(self, store: ErpStore, credentials: SandboxCredentials) -> None:
+    def __init__(
+        self, store: ErpStore, writer: WorldWriter, credentials: SandboxCredentials
+    ) -> None:
         self.store = store
+        self.writes = ErpWrites(store, writer)
         self._secret = f"{credentials.erp_user}:{credentials.erp_password}".encode()
-        # Handed out by the Fetch handshake; writes (a later feature) will check them.
-        self.csrf_tokens = TokenJar(lifetime_s=30 * 60)
+        self.csrf = CsrfSessions()
 
     def _authorized(self, request: Request) -> bool:
         given = basic_credentials(request)
         if given is None:
             return False
         return secrets.compare_digest(f"{given[0]}:{given[1]}".encode(), self._secret)
-
-    def _csrf(self, request: Request, response: Response) -> Response:
-        if request.headers.get("x-csrf-token", "").lower() == "fetch":
-            token = secrets.token_urlsafe(18)
-            self.csrf_tokens.add(token)
-            response.headers["x-csrf-token"] = token
-            response.set_cookie("sap-XSRF_ORD_100", token, path="/", httponly=True)
-            response.set_cookie(
-                "SAP_SESSIONID_ORD_100", secrets.token_urlsafe(24), path="/", httponly=True
-            )
-        response.headers["dataserviceversion"] = "2.0"
-        return response
 
     async def handle(self, request: Request) -> Response:
         if uri_length(request) > MAX_URI:
@@ -108,20 +102,44 @@ class ErpApi:
                 headers={"WWW-Authenticate": 'Basic realm="SAP NetWeaver Application Server"'},
                 media_type="text/html",
             )
+        safe = request.method in SAFE_METHODS
+        if not safe and not self.csrf.check(request):
+            return csrf_required()
+        # The body is read before validation starts: from there to the insert nothing awaits.
+        raw = b"" if safe else await request.body()
         try:
-            response = self._dispatch(request)
+            response = self._dispatch(request) if safe else self._modify(request, raw)
         except ODataError as error:
             response = error_reply(request, error)
-        return self._csrf(request, response)
+        if safe:
+            self.csrf.answer_fetch(request, response)
+        response.headers["dataserviceversion"] = "2.0"
+        return response
 
-    def _dispatch(self, request: Request) -> Response:
-        service = request.path_params["service"]
+    def _service(self, request: Request) -> str:
+        service = str(request.path_params["service"])
         if service not in SERVICES:
             raise ODataError(
                 404,
                 f"No service found for namespace '', name '{service}', version '0001'",
                 "/IWFND/MED/170",
             )
+        return service
+
+    def _modify(self, request: Request, raw: bytes) -> Response:
+        service = self._service(request)
+        resource = request.path_params.get("resource", "")
+        match = _RESOURCE.match(resource)
+        if match is None or match["set"] not in SERVICES[service]:
+            segment = match["set"] if match else resource
+            raise ODataError(404, f"Resource not found for segment '{segment}'")
+        plain = match["key"] is None and not match["nav"] and not match["count"]
+        if request.method != "POST" or not plain:
+            raise not_allowed(request.method, resource)
+        return self.writes.create(request, ENTITY_SETS[match["set"]], raw)
+
+    def _dispatch(self, request: Request) -> Response:
+        service = self._service(request)
         resource = request.path_params.get("resource", "")
         root = service_root(request)
         if resource == "":
@@ -171,23 +189,35 @@ class ErpApi:
         return json_reply(encoder.collection(es, page, options, request))
 
 
-def erp_routes(guard: SystemGuard, store: ErpStore, credentials: SandboxCredentials) -> list[Route]:
-    api = ErpApi(store, credentials)
+def erp_routes(
+    guard: SystemGuard, store: ErpStore, writer: WorldWriter, credentials: SandboxCredentials
+) -> list[Route]:
+    api = ErpApi(store, writer, credentials)
     dialect = ErpDialect()
 
     async def not_found(request: Request) -> Response:
         return error_reply(request, ODataError(404, "Resource not found", "/IWFND/MED/170"))
 
     return [
-        guard.route(f"{ROOT}/{{service}}", api.handle, dialect, template=_template),
         guard.route(
-            f"{ROOT}/{{service}}/{{resource:path}}", api.handle, dialect, template=_template
+            f"{ROOT}/{{service}}",
+            api.handle,
+            dialect,
+            methods=("GET", *WRITE_METHODS),
+            template=_template,
+        ),
+        guard.route(
+            f"{ROOT}/{{service}}/{{resource:path}}",
+            api.handle,
+            dialect,
+            methods=("GET", *WRITE_METHODS),
+            template=_template,
         ),
         guard.route(
             "/erp/{path:path}",
             not_found,
             dialect,
-            methods=("GET", "POST", "PUT", "PATCH", "MERGE", "DELETE"),
+            methods=("GET", *WRITE_METHODS),
             template="/erp/{path}",
         ),
     ]

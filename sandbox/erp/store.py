@@ -1,222 +1,41 @@
-"""SAP rows built once from the world, with indexes for key lookups and batched filters.
+"""SAP rows per entity set, built from the world on first use, with indexes for key
+lookups and batched filters; documents written later are inserted in key order.
 
-Rows hold typed values (str, Decimal, datetime, bool) so `$filter` and
-`$orderby` compare like SAP does; the encoder spells them as OData v2 JSON.
-The hidden `__changed` value feeds the ETag and is never rendered.
+Row rendering lives in `rows` (generated documents) and `rows_after_sales`
+(documents written through the API).
 """
 
 from __future__ import annotations
 
-import datetime
+import bisect
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
-from sandbox.erp.entities import BD, ENTITY_SETS, SERVICES, SO, EntitySet
-from sandbox.timefmt import midnight
-from sandbox.world import BillingDocument, Order, OrderLine, SalesOrder, World
+from sandbox.erp.entities import BD, CMR, CR, ENTITY_SETS, SERVICES, SO, EntitySet
+from sandbox.erp.rows import Row, billing_rows, sales_order_rows, stock_row, stock_rows
+from sandbox.erp.rows_after_sales import credit_memo_request_rows, customer_return_rows
+from sandbox.world import BillingDocument, CreditMemoRequest, CustomerReturn, World
 
-Row = dict[str, Any]
-PLANT = "1710"
-_SALES_ORG = {"US": "1710", "EU": "1010", "GB": "1110"}
-_CHANNEL = {"web": "10", "store": "20", "marketplace": "30"}
-COMM_USER = "CC0000000001"
-
-
-def _day(at: datetime.datetime) -> datetime.datetime:
-    return midnight(at.date())
-
-
-def _item_text(line: OrderLine) -> str:
-    return f"{line.product.title} {line.product.variant_title}"[:40]  # SAP's 40 characters
-
-
-def _distribution_channel(order: Order) -> str:
-    return _CHANNEL.get(order.channel, "40")  # 40: partner channels
-
-
-def _sales_order_rows(so: SalesOrder) -> tuple[Row, list[Row]]:
-    order = so.order
-    created = _day(order.created_at)
-    header: Row = {
-        "SalesOrder": so.number,
-        "SalesOrderType": "OR",
-        "SalesOrganization": _SALES_ORG[order.region],
-        "DistributionChannel": _distribution_channel(order),
-        "OrganizationDivision": "00",
-        "SalesGroup": "",
-        "SalesOffice": "",
-        "SoldToParty": order.customer.sap_number,
-        "CreationDate": created,
-        "CreatedByUser": COMM_USER,
-        "LastChangeDate": _day(so.changed_at),
-        "LastChangeDateTime": so.changed_at,
-        "PurchaseOrderByCustomer": order.name,
-        "CustomerPurchaseOrderDate": created,
-        "SalesOrderDate": created,
-        "TotalNetAmount": so.total_net_amount,
-        "TransactionCurrency": order.currency,
-        "SDDocumentReason": "",
-        "PricingDate": created,
-        "RequestedDeliveryDate": created + datetime.timedelta(days=5),
-        "ShippingCondition": "01",
-        "CompleteDeliveryIsDefined": False,
-        "ShippingType": "",
-        "HeaderBillingBlockReason": "",
-        "DeliveryBlockReason": "",
-        "IncotermsClassification": "EXW",
-        "CustomerPaymentTerms": "0001",
-        "PaymentMethod": "",
-        "OverallSDProcessStatus": so.process_status,
-        "TotalCreditCheckStatus": "",
-        "OverallTotalDeliveryStatus": so.delivery_status,
-        "OverallSDDocumentRejectionSts": so.rejection_status,
-        "OverallDeliveryStatus": so.delivery_status,
-        "OverallOrdReltdBillgStatus": "",
-        "TotalBlockStatus": "",
-        "SalesDocApprovalStatus": "",
-        "OverallSDDocReferenceStatus": "",
-        "__changed": so.changed_at,
-    }
-    cancelled = order.cancelled_at is not None
-    items = []
-    for line in order.lines:
-        shipped = line.fulfilled >= line.quantity
-        items.append(
-            {
-                "SalesOrder": so.number,
-                "SalesOrderItem": line.sap_item,
-                "HigherLevelItem": "0",
-                "SalesOrderItemCategory": "TAN",
-                "SalesOrderItemText": _item_text(line),
-                "PurchaseOrderByCustomer": order.name,
-                "Material": line.product.sku,
-                "MaterialByCustomer": "",
-                "PricingDate": created,
-                "RequestedQuantity": Decimal(line.quantity),
-                "RequestedQuantityUnit": "PC",
-                "RequestedQuantitySAPUnit": "ST",
-                "RequestedQuantityISOUnit": "PCE",
-                "ItemGrossWeight": Decimal(line.product.grams * line.quantity) / 1000,
-                "ItemWeightUnit": "KG",
-                "NetAmount": line.net,
-                "TransactionCurrency": order.currency,
-                "TaxAmount": line.tax,
-                "ProductionPlant": PLANT,
-                "StorageLocation": "171A",
-                "ShippingPoint": PLANT,
-                "SalesDocumentRjcnReason": "61" if cancelled else "",
-                "ItemBillingBlockReason": "",
-                "SDProcessStatus": "C" if cancelled or shipped else "A",
-                "DeliveryStatus": "" if cancelled else "C" if shipped else "A",
-                "OrderRelatedBillingStatus": "",
-                "__changed": so.changed_at,
-            }
-        )
-    return header, items
-
-
-def _billing_rows(doc: BillingDocument, now: datetime.datetime) -> tuple[Row, list[Row]]:
-    order = doc.order
-    day = _day(doc.date)
-    # Partners pay invoices on terms; everything else was paid at checkout.
-    uncleared = order.channel.startswith("partner:") and now - doc.date < datetime.timedelta(30)
-    header: Row = {
-        "BillingDocument": doc.number,
-        "SDDocumentCategory": doc.category,
-        "BillingDocumentCategory": "L",
-        "BillingDocumentType": doc.doc_type,
-        "CreatedByUser": COMM_USER,
-        "CreationDate": day,
-        "LastChangeDate": day,
-        "LastChangeDateTime": doc.date,
-        "BillingDocumentDate": day,
-        "BillingDocumentIsTemporary": False,
-        "OrganizationDivision": "00",
-        "DistributionChannel": _distribution_channel(order),
-        "SalesOrganization": _SALES_ORG[order.region],
-        "SoldToParty": order.customer.sap_number,
-        "PayerParty": order.customer.sap_number,
-        "PurchaseOrderByCustomer": order.name,
-        "TotalNetAmount": doc.net,
-        "TaxAmount": doc.tax,
-        "TotalGrossAmount": doc.gross,
-        "TransactionCurrency": order.currency,
-        "CustomerPaymentTerms": "0001",
-        "PaymentMethod": "",
-        "CompanyCode": _SALES_ORG[order.region],
-        "FiscalYear": str(doc.date.year),
-        "AccountingDocument": doc.accounting_document,
-        "BillingDocumentIsCancelled": False,
-        "CancelledBillingDocument": "",
-        "OverallBillingStatus": "C",
-        "AccountingPostingStatus": "C",
-        "AccountingTransferStatus": "C",
-        "InvoiceClearingStatus": "A" if uncleared else "C",
-        "YY1_OMSRefundID_BDH": str(doc.refund.shopify_id) if doc.refund is not None else "",
-        "__changed": doc.date,
-    }
-    items = [
-        {
-            "BillingDocument": doc.number,
-            "BillingDocumentItem": item.number,
-            "SalesDocumentItemCategory": "TAN" if doc.category == "M" else "G2N",
-            "Material": item.line.product.sku,
-            "BillingDocumentItemText": _item_text(item.line),
-            "BillingQuantity": Decimal(item.quantity),
-            "BillingQuantityUnit": "PC",
-            "Plant": PLANT,
-            "NetAmount": item.net,
-            "TaxAmount": item.tax,
-            "GrossAmount": item.net + item.tax,
-            "TransactionCurrency": order.currency,
-            "ReferenceSDDocument": item.reference_document,
-            "ReferenceSDDocumentItem": item.reference_item,
-            "ReferenceSDDocumentCategory": item.reference_category,
-            "SalesDocument": doc.sales_order.number,
-            "SalesDocumentItem": item.line.sap_item,
-            "SalesSDDocumentCategory": "C",
-            "__changed": doc.date,
-        }
-        for item in doc.items
-    ]
-    return header, items
-
-
-def _stock_rows(world: World) -> tuple[list[Row], list[Row]]:
-    materials, stock = [], []
-    for product in world.products:
-        materials.append(
-            {"Material": product.sku, "MaterialBaseUnit": "PC", "__changed": world.now}
-        )
-        stock.append(
-            {
-                "Material": product.sku,
-                "Plant": PLANT,
-                "StorageLocation": "171A",
-                "Batch": "",
-                "Supplier": "",
-                "Customer": "",
-                "WBSElementInternalID": "00000000",
-                "SDDocument": "",
-                "SDDocumentItem": "000000",
-                "InventorySpecialStockType": "",
-                "InventoryStockType": "01",
-                "MaterialBaseUnit": "PC",
-                "MatlWrhsStkQtyInMatlBaseUnit": Decimal(world.stock[product.sku]),
-                "__changed": world.now,
-            }
-        )
-    return materials, stock
+__all__ = ["ErpStore", "Row"]
 
 
 class _SetData:
     """One entity set's rows in key order, with key and property indexes."""
 
     def __init__(self, es: EntitySet, rows: list[Row]) -> None:
-        self.rows = sorted(rows, key=lambda row: tuple(row[k] for k in es.keys))
-        self.by_key = {tuple(row[k] for k in es.keys): row for row in self.rows}
+        self.es = es
+        self.rows = sorted(rows, key=self.key)
+        self.by_key = {self.key(row): row for row in self.rows}
         self.index = {prop: _group(self.rows, prop) for prop in es.indexed}
+
+    def key(self, row: Row) -> tuple[Any, ...]:
+        return tuple(row[k] for k in self.es.keys)
+
+    def insert(self, row: Row) -> None:
+        bisect.insort(self.rows, row, key=self.key)
+        self.by_key[self.key(row)] = row
+        for prop, groups in self.index.items():
+            groups.setdefault(row[prop], []).append(row)
 
 
 class ErpStore:
@@ -234,20 +53,53 @@ class ErpStore:
     def _build(self, service: str) -> None:
         world = self._world
         built: dict[str, list[Row]] = defaultdict(list)
+        headers: list[tuple[Row, list[Row]]] = []
         if service == SO:
-            for so in world.sales_orders:
-                header, items = _sales_order_rows(so)
-                built["A_SalesOrder"].append(header)
-                built["A_SalesOrderItem"].extend(items)
+            headers = [sales_order_rows(so) for so in world.sales_orders]
         elif service == BD:
-            for doc in world.billing_documents:
-                header, items = _billing_rows(doc, world.now)
-                built["A_BillingDocument"].append(header)
-                built["A_BillingDocumentItem"].extend(items)
+            headers = [billing_rows(doc, world.now) for doc in world.billing_documents]
+        elif service == CMR:
+            headers = [credit_memo_request_rows(r) for r in world.credit_memo_requests]
+        elif service == CR:
+            headers = [customer_return_rows(r) for r in world.customer_returns]
         else:
-            built["A_MaterialStock"], built["A_MatlStkInAcctMod"] = _stock_rows(world)
+            built["A_MaterialStock"], built["A_MatlStkInAcctMod"] = stock_rows(world)
+        header_set, item_set = SERVICES[service][:2]
+        for header, items in headers:
+            built[header_set].append(header)
+            built[item_set].extend(items)
         for name in SERVICES[service]:
             self._sets[name] = _SetData(ENTITY_SETS[name], built[name])
+
+    def on_change(self, kind: str, subject: object) -> None:
+        """`WorldWriter` listener: keep already-built sets in step with written records.
+
+        A set not built yet needs nothing: it is built from the world when first read.
+        """
+        world = self._world
+        if kind == "billing_document" and isinstance(subject, BillingDocument):
+            self._insert(BD, billing_rows(subject, world.now))
+        elif kind == "credit_memo_request" and isinstance(subject, CreditMemoRequest):
+            self._insert(CMR, credit_memo_request_rows(subject))
+        elif kind == "customer_return" and isinstance(subject, CustomerReturn):
+            self._insert(CR, customer_return_rows(subject))
+        elif kind == "stock" and isinstance(subject, str):
+            stock = self._sets.get("A_MatlStkInAcctMod")
+            if stock is not None:
+                fresh = stock_row(subject, world.stock[subject], world.now)
+                row = stock.by_key.get(stock.key(fresh))
+                if row is not None:
+                    # In place: every index and list holding the row sees the new quantity.
+                    row.update(fresh)
+
+    def _insert(self, service: str, rows: tuple[Row, list[Row]]) -> None:
+        header_set, item_set = SERVICES[service][:2]
+        if header_set not in self._sets:
+            return
+        header, items = rows
+        self._sets[header_set].insert(header)
+        for item in items:
+            self._sets[item_set].insert(item)
 
     def _data(self, es: EntitySet) -> _SetData:
         if es.name not in self._sets:

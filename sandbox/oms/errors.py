@@ -19,7 +19,8 @@ CALL_LIMIT = "X-Shopify-Shop-Api-Call-Limit"
 
 
 class ShopifyError(Exception):
-    def __init__(self, status: int, errors: str | dict[str, list[str]]) -> None:
+    # errors: a message, or field -> messages (422), or field -> message (400 bad root)
+    def __init__(self, status: int, errors: str | dict[str, list[str]] | dict[str, str]) -> None:
         super().__init__(str(errors))
         self.status = status
         self.errors = errors

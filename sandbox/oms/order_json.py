@@ -81,7 +81,7 @@ def order_json(order: Order) -> dict[str, Any]:
         "fulfillment_status": order_fulfillment_status(order),
         "gateway": order.gateway,
         "name": order.name,
-        "note": None,
+        "note": order.note,
         "number": order.number - 1000,
         "order_number": order.number,
         "payment_gateway_names": [order.gateway],
@@ -92,7 +92,7 @@ def order_json(order: Order) -> dict[str, Any]:
         # Shopify's subtotal is after discounts and before tax (what SAP books as net).
         "subtotal_price": amount(order.net),
         "subtotal_price_set": money_set(order.net, currency),
-        "tags": "",
+        "tags": order.tags,
         "tax_lines": [
             {
                 "title": customer.tax_title,

@@ -85,5 +85,6 @@ def transactions_json(order: Order) -> list[dict[str, Any]]:
                 order, order.void_transaction_id, "void", order.total, at, parent, "success"
             )
         )
-    out.extend(refund_transaction(refund) for refund in order.refunds)
+    # A refund that only restocked (no money back) has no transaction.
+    out.extend(refund_transaction(refund) for refund in order.refunds if refund.amount > 0)
     return out

@@ -38,6 +38,11 @@ def _gid(kind: str, ident: int) -> str:
     return f"gid://shopify/{kind}/{ident}"
 
 
+def restock_location(order: Order, restock_type: str) -> int | None:
+    """The location goods go back to: only returns and cancellations restock."""
+    return _LOCATION[order.region] if restock_type in ("return", "cancel") else None
+
+
 def address(customer: Customer) -> dict[str, Any]:
     place = customer.address.place
     return {
@@ -199,6 +204,28 @@ def fulfillment_json(shipment: Shipment) -> dict[str, Any]:
     }
 
 
+def _adjustments(refund: Refund) -> list[dict[str, Any]]:
+    """Shopify's `refund_discrepancy` when the money returned differs from the lines:
+    positive when less was refunded than the lines are worth, negative when more."""
+    if refund.adjustment_id is None:
+        return []
+    order = refund.order
+    gap = refund.lines_amount - refund.amount
+    return [
+        {
+            "id": refund.adjustment_id,
+            "order_id": order.shopify_id,
+            "refund_id": refund.shopify_id,
+            "amount": amount(gap),
+            "amount_set": money_set(gap, order.currency),
+            "tax_amount": amount(_ZERO),
+            "tax_amount_set": money_set(_ZERO, order.currency),
+            "kind": "refund_discrepancy",
+            "reason": "Refund discrepancy",
+        }
+    ]
+
+
 def refund_json(refund: Refund) -> dict[str, Any]:
     order = refund.order
     t, currency = order.region, order.currency
@@ -212,12 +239,12 @@ def refund_json(refund: Refund) -> dict[str, Any]:
         "note": refund.note,
         "restock": refund.restock,
         "user_id": None,
-        "order_adjustments": [],
+        "order_adjustments": _adjustments(refund),
         "refund_line_items": [
             {
                 "id": rl.shopify_id,
                 "line_item_id": rl.line.shopify_id,
-                "location_id": _LOCATION[t] if rl.restock_type in ("return", "cancel") else None,
+                "location_id": restock_location(order, rl.restock_type),
                 "quantity": rl.quantity,
                 "restock_type": rl.restock_type,
                 "subtotal": float(rl.subtotal),  # a number here, unlike every other amount
@@ -234,5 +261,5 @@ def refund_json(refund: Refund) -> dict[str, Any]:
             }
             for rl in refund.lines
         ],
-        "transactions": [refund_transaction(refund)],
+        "transactions": [refund_transaction(refund)] if refund.amount > 0 else [],
     }

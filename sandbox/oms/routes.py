@@ -2,7 +2,8 @@
 
 Every authenticated response carries `X-Shopify-Shop-Api-Call-Limit`; a call
 that overflows the token's leaky bucket gets Shopify's 429. Rendered orders
-are cached per order, since the world does not change while the app runs.
+are cached per order, and dropped from the cache whenever a write changes the
+order (the `WorldWriter` tells `OmsApi.on_change`). Creates live in `writes`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sandbox.oms.errors import (
     ShopifyError,
     retry_after,
 )
+from sandbox.oms.input import parse_json
 from sandbox.oms.listing import (
     PAGING_PARAMS,
     OrderQuery,
@@ -37,9 +39,11 @@ from sandbox.oms.listing import (
 from sandbox.oms.order_json import order_json
 from sandbox.oms.payments import transactions_json
 from sandbox.oms.render import customer_json, fulfillment_json, refund_json
+from sandbox.oms.search import search
+from sandbox.oms.writes import OmsWrites
 from sandbox.web.guard import SystemGuard
 from sandbox.web.replies import json_reply
-from sandbox.world import Customer, Order, World
+from sandbox.world import Customer, Order, World, WorldWriter
 
 API = "/oms/admin/api/2024-01"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -67,9 +71,30 @@ class OmsApi:
             cached = self._orders[order.shopify_id] = order_json(order)
         return cached
 
+    def on_change(self, kind: str, subject: object) -> None:
+        """`WorldWriter` listener: a changed order is rendered afresh on its next read."""
+        if kind == "order" and isinstance(subject, Order):
+            self._orders.pop(subject.shopify_id, None)
+
     def guarded(self, handler: Callable[[Request], Response]) -> Handler:
         """Authenticate, meter the call in the bucket, map ShopifyError to its envelope."""
 
+        async def run(request: Request) -> Response:
+            return handler(request)
+
+        return self._guard(run)
+
+    def guarded_body(self, handler: Callable[[Request, Any], Response]) -> Handler:
+        """`guarded` for POSTs: the JSON body is read first, then the handler runs
+        without awaiting, so the checks and the insert they guard cannot interleave."""
+
+        async def run(request: Request) -> Response:
+            body = parse_json(await request.body())
+            return handler(request, body)
+
+        return self._guard(run)
+
+    def _guard(self, run: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             token = request.headers.get("x-shopify-access-token", "")
             if not secrets.compare_digest(token.encode(), self._token):
@@ -80,7 +105,7 @@ class OmsApi:
                 headers["Retry-After"] = retry_after(max(wait, 0.1))
                 return json_reply({"errors": THROTTLED}, 429, headers)
             try:
-                response = handler(request)
+                response = await run(request)
             except ShopifyError as error:
                 response = json_reply({"errors": error.errors}, error.status)
             response.headers.update(headers)
@@ -119,30 +144,30 @@ class OmsApi:
         keep = OrderQuery(params).matcher()
         return json_reply({"count": sum(1 for o in self.world.orders if keep(o))})
 
-    def _order_or_404(self, request: Request) -> Order:
-        text = request.path_params["order_id"]
+    def order_or_404(self, request: Request) -> Order:
+        text = request.path_params["id"]
         order = self.world.order_by_id.get(int(text)) if text.isdigit() else None
         if order is None:
             raise ShopifyError(404, "Not Found")
         return order
 
     def one_order(self, request: Request) -> Response:
-        order = self._order_or_404(request)
+        order = self.order_or_404(request)
         return json_reply({"order": _project(self.order(order), _fields(request))})
 
     def transactions(self, request: Request) -> Response:
-        return json_reply({"transactions": transactions_json(self._order_or_404(request))})
+        return json_reply({"transactions": transactions_json(self.order_or_404(request))})
 
     def fulfillments(self, request: Request) -> Response:
-        order = self._order_or_404(request)
+        order = self.order_or_404(request)
         return json_reply({"fulfillments": [fulfillment_json(s) for s in order.shipments]})
 
     def refunds(self, request: Request) -> Response:
-        order = self._order_or_404(request)
+        order = self.order_or_404(request)
         return json_reply({"refunds": [refund_json(r) for r in order.refunds]})
 
     def _customer_or_404(self, request: Request) -> Customer:
-        text = request.path_params["customer_id"]
+        text = request.path_params["id"]
         customer = self.world.customer_by_id.get(int(text)) if text.isdigit() else None
         if customer is None:
             raise ShopifyError(404, "Not Found")
@@ -178,28 +203,6 @@ class OmsApi:
         return json_reply({"customers": [_project(customer_json(c, True), fields) for c in found]})
 
 
-def search(world: World, query: str) -> list[Customer]:
-    """Shopify's customer search subset: `field:value` terms (email, first_name, last_name,
-    phone, id) and bare words matched against name and email; all terms must match."""
-    terms = query.split()
-    if not terms:
-        return list(world.customers)
-    candidates = world.customers
-    for term in terms:
-        field, sep, value = term.partition(":")
-        value = value.strip('"').lower() if sep else field.lower()
-        if sep and field == "email":
-            hit = world.customer_by_email.get(value)
-            candidates = [c for c in candidates if c is hit]
-        elif sep and field in ("first_name", "last_name", "phone"):
-            candidates = [c for c in candidates if str(getattr(c, field)).lower() == value]
-        elif sep and field == "id":
-            candidates = [c for c in candidates if str(c.shopify_id) == value]
-        else:
-            candidates = [c for c in candidates if value in f"{c.name} {c.email}".lower()]
-    return candidates
-
-
 def _link(request: Request, page: Page, limit: int, fields: list[str] | None) -> dict[str, str]:
     parts = []
     for rel, token in (("previous", page.previous), ("next", page.next)):
@@ -214,12 +217,19 @@ def _link(request: Request, page: Page, limit: int, fields: list[str] | None) ->
     return {"Link": ", ".join(parts)} if parts else {}
 
 
-def oms_routes(guard: SystemGuard, world: World, token: str, bucket: LeakyBucket) -> list[Route]:
-    api = OmsApi(world, token, bucket)
+def oms_routes(
+    guard: SystemGuard, writer: WorldWriter, token: str, bucket: LeakyBucket
+) -> list[Route]:
+    api = OmsApi(writer.world, token, bucket)
+    writer.listen(api.on_change)
+    writes = OmsWrites(writer, api.order_or_404, api.order)
     dialect = OmsDialect(bucket)
 
     def route(path: str, handler: Callable[[Request], Response]) -> Route:
         return guard.route(f"{API}{path}", api.guarded(handler), dialect)
+
+    def create(path: str, handler: Callable[[Request, Any], Response]) -> Route:
+        return guard.route(f"{API}{path}", api.guarded_body(handler), dialect, methods=("POST",))
 
     async def not_found(request: Request) -> Response:
         return json_reply({"errors": "Not Found"}, 404)
@@ -227,14 +237,24 @@ def oms_routes(guard: SystemGuard, world: World, token: str, bucket: LeakyBucket
     return [
         route("/orders.json", api.orders),
         route("/orders/count.json", api.order_count),
-        route("/orders/{order_id}.json", api.one_order),
-        route("/orders/{order_id}/transactions.json", api.transactions),
-        route("/orders/{order_id}/fulfillments.json", api.fulfillments),
-        route("/orders/{order_id}/refunds.json", api.refunds),
+        route("/orders/{id}.json", api.one_order),
+        route("/orders/{id}/transactions.json", api.transactions),
+        route("/orders/{id}/fulfillments.json", api.fulfillments),
+        route("/orders/{id}/refunds.json", api.refunds),
+        create("/orders.json", writes.create_order),
+        create("/orders/{id}/refunds.json", writes.create_refund),
+        # A POST that changes nothing: counted as a read, so "no writes" stays checkable.
+        guard.route(
+            f"{API}/orders/{{id}}/refunds/calculate.json",
+            api.guarded_body(writes.calculate),
+            dialect,
+            methods=("POST",),
+            kind="read",
+        ),
         route("/customers.json", api.customers),
         route("/customers/search.json", api.search_customers),
-        route("/customers/{customer_id}.json", api.one_customer),
-        route("/customers/{customer_id}/orders.json", api.customer_orders),
+        route("/customers/{id}.json", api.one_customer),
+        route("/customers/{id}/orders.json", api.customer_orders),
         guard.route(
             "/oms/{path:path}",
             not_found,

@@ -14,22 +14,29 @@ from sandbox.world.model import (
 )
 from sandbox.world.records import (
     Account,
+    AfterSalesItem,
     BillingDocument,
     BillingItem,
     Case,
     CaseComment,
+    CreditMemoRequest,
+    CustomerReturn,
     SalesOrder,
 )
 from sandbox.world.world import World
+from sandbox.world.writer import WorldWriter
 
 __all__ = [
     "Account",
     "Address",
+    "AfterSalesItem",
     "BillingDocument",
     "BillingItem",
     "Case",
     "CaseComment",
+    "CreditMemoRequest",
     "Customer",
+    "CustomerReturn",
     "Order",
     "OrderLine",
     "Product",
@@ -39,5 +46,6 @@ __all__ = [
     "Shipment",
     "TrackingEvent",
     "World",
+    "WorldWriter",
     "generate_world",
 ]

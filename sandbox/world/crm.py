@@ -143,12 +143,14 @@ def build_cases(
         case = _case(rng, customer, None, rng.choice(("loyalty", "account")), created, now)
         cases.append(case)
     # Case numbers are an auto-number: they follow creation order.
-    cases.sort(key=lambda c: (c.created_at, c.customer.index))
+    # Every generated case has a customer; only cases written through the API may not.
+    cases.sort(key=lambda c: (c.created_at, c.customer.index if c.customer else -1))
     comments: list[CaseComment] = []
     for n, case in enumerate(cases):
         case.id = sf_id("500", n + 1)
         case.number = f"{1001 + n:08d}"
-        case.customer.cases.append(case)
+        if case.customer is not None:
+            case.customer.cases.append(case)
         if case.order is not None:
             case.order.cases.append(case)
         if rng.random() < 0.55:

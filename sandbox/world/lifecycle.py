@@ -10,7 +10,8 @@ from sandbox.world.model import Order
 _H = datetime.timedelta(hours=1)
 
 
-def _state(order: Order) -> str:
+def order_state(order: Order) -> str:
+    """The ground-truth state (see `Order`), from cancellation, refunds and shipments."""
     if order.cancelled_at is not None:
         return "cancelled"
     if order.refunds:
@@ -28,7 +29,7 @@ def _state(order: Order) -> str:
 
 def settle(rng: random.Random, order: Order, now: datetime.datetime) -> None:
     """Set `state`, `closed_at` (Shopify archives delivered, refunded and cancelled orders)."""
-    order.state = _state(order)
+    order.state = order_state(order)
     closed: datetime.datetime | None = None
     if order.cancelled_at is not None:
         closed = order.cancelled_at

@@ -174,10 +174,19 @@ class Refund:
     transaction_id: int
     kind: str  # "cancel", "return", "goodwill" or "full"
     credit_memo: BillingDocument | None = field(default=None, repr=False)
+    # Set for refunds created through the OMS API, where the money sent back is what the
+    # client asked for and may differ from the lines (amount-only refunds, for instance).
+    transaction_amount: Decimal | None = None
+    adjustment_id: int | None = None  # the refund_discrepancy order adjustment, if any
+
+    @property
+    def lines_amount(self) -> Decimal:
+        return sum((rl.subtotal + rl.tax for rl in self.lines), Decimal("0.00"))
 
     @property
     def amount(self) -> Decimal:
-        return sum((rl.subtotal + rl.tax for rl in self.lines), Decimal("0.00"))
+        """Money returned to the customer."""
+        return self.lines_amount if self.transaction_amount is None else self.transaction_amount
 
 
 @dataclass(eq=False, slots=True)
@@ -212,6 +221,8 @@ class Order:
     state: str = "open"
     sales_order: SalesOrder | None = field(default=None, repr=False)
     cases: list[Case] = field(default_factory=list, repr=False)
+    tags: str = ""  # only orders created through the OMS API carry tags and a note
+    note: str | None = None
 
     @property
     def name(self) -> str:
@@ -250,6 +261,13 @@ class Order:
     @property
     def refunded_amount(self) -> Decimal:
         return sum((refund.amount for refund in self.refunds), Decimal("0.00"))
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """What the customer paid (captured); the ceiling of everything refundable."""
+        if self.financial_status in ("paid", "partially_refunded", "refunded"):
+            return self.total
+        return Decimal("0.00")
 
     @property
     def payment_transaction_id(self) -> int:

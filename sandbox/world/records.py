@@ -57,6 +57,8 @@ class BillingDocument:
     accounting_document: str
     shipment: Shipment | None = field(default=None, repr=False)
     refund: Refund | None = field(default=None, repr=False)
+    # YY1_OMSRefundID_BDH as posted through a credit memo request; None: derived from `refund`.
+    oms_refund_id: str | None = None
 
     @property
     def net(self) -> Decimal:
@@ -92,11 +94,17 @@ class CaseComment:
     body: str
     created_at: datetime.datetime
     published: bool
+    author_id: str | None = None  # None: the case owner (generated comments)
 
 
 @dataclass(eq=False, slots=True)
 class Case:
-    """A Salesforce Case; `order` is None for cases not about an order."""
+    """A Salesforce Case; `order` is None for cases not about an order.
+
+    Cases created through the CRM API (`written`) may have no contact (`customer`
+    None) and keep their order fields exactly as the client wrote them
+    (`order_number`, `shopify_order_id`); `order` is then the order those name, if any.
+    """
 
     id: str
     number: str
@@ -108,13 +116,18 @@ class Case:
     origin: str
     case_type: str
     reason: str
-    customer: Customer = field(repr=False)
+    customer: Customer | None = field(repr=False)
     order: Order | None = field(repr=False)
     created_at: datetime.datetime
     closed_at: datetime.datetime | None
     owner_id: str
     tracking_number: str | None = None
     comments: list[CaseComment] = field(default_factory=list)
+    written: bool = False
+    order_number: str | None = None
+    shopify_order_id: str | None = None
+    request_id: str | None = None  # Order360_Request_Id__c, a unique external id
+    modified_at: datetime.datetime | None = None  # last update through the API
 
     @property
     def is_closed(self) -> bool:
@@ -125,4 +138,58 @@ class Case:
         stamps = [self.created_at, *(c.created_at for c in self.comments)]
         if self.closed_at is not None:
             stamps.append(self.closed_at)
+        if self.modified_at is not None:
+            stamps.append(self.modified_at)
         return max(stamps)
+
+
+@dataclass(eq=False, slots=True)
+class AfterSalesItem:
+    """An item of a credit memo request or a customer return: one material of the order."""
+
+    number: str  # "10", "20", ...
+    line: OrderLine = field(repr=False)
+    quantity: int
+    net: Decimal
+    reason: str = ""  # ReturnReason (customer returns only)
+
+
+@dataclass(eq=False, slots=True)
+class CreditMemoRequest:
+    """An SAP credit memo request (API_CREDIT_MEMO_REQUEST_SRV), posted at once as
+    `credit_memo`; `external_id` is Order360's refund request id (YY1_Order360RefundID_SDH)."""
+
+    number: str  # "60000001", ...
+    sales_order: SalesOrder = field(repr=False)
+    created_at: datetime.datetime
+    doc_type: str
+    reason: str
+    currency: str
+    reference_document: str
+    reference_category: str  # "C" sales order or "M" invoice
+    external_id: str
+    oms_refund_id: str
+    items: list[AfterSalesItem]
+    credit_memo: BillingDocument | None = field(default=None, repr=False)
+
+    @property
+    def net(self) -> Decimal:
+        return sum((item.net for item in self.items), Decimal("0.00"))
+
+
+@dataclass(eq=False, slots=True)
+class CustomerReturn:
+    """An SAP customer return (API_CUSTOMER_RETURN_SRV) for materials of one sales order;
+    `external_id` is Order360's request id (YY1_Order360RequestID_SDH)."""
+
+    number: str  # "70000001", ...
+    sales_order: SalesOrder = field(repr=False)
+    created_at: datetime.datetime
+    doc_type: str
+    reason: str
+    external_id: str
+    items: list[AfterSalesItem]
+
+    @property
+    def net(self) -> Decimal:
+        return sum((item.net for item in self.items), Decimal("0.00"))

@@ -6,14 +6,24 @@ import datetime
 from dataclasses import dataclass, field
 
 from sandbox.world.model import Customer, Order, Product, Refund, Shipment
-from sandbox.world.records import Account, BillingDocument, Case, CaseComment, SalesOrder
+from sandbox.world.records import (
+    Account,
+    BillingDocument,
+    Case,
+    CaseComment,
+    CreditMemoRequest,
+    CustomerReturn,
+    SalesOrder,
+)
 
 
 @dataclass(eq=False)
 class World:
     """Everything the sandbox serves, generated from `random.Random(seed)` for `anchor`.
 
-    Treat it as read-only. Collections (all in creation order):
+    Generation fills it once; afterwards only `sandbox.world.writer.WorldWriter` changes
+    it (the write endpoints), keeping the indexes below in step. Collections (all in
+    creation order):
 
     - `products`: `Product` (sku == SAP Material, title, variant_title, prices by currency).
     - `stock`: SAP unrestricted stock per sku; 0 for ~15 % of materials.
@@ -37,10 +47,13 @@ class World:
       category "M" (invoice, `.shipment`) or "O" (credit memo, `.refund`).
     - `cases` / `comments`: Salesforce `Case` ("00001001"…, `.order` may be None) and
       `CaseComment`.
+    - `credit_memo_requests` / `customer_returns`: SAP after-sales documents; none are
+      generated, they come only from the write endpoints.
 
     Indexes: `order_by_id`, `order_by_name`, `customer_by_id`, `customer_by_email`,
     `shipment_by_tracking`, `product_by_sku`, `sales_order_by_number`,
-    `billing_document_by_number`, `case_by_id`.
+    `billing_document_by_number`, `case_by_id`, `case_by_request_id`,
+    `credit_memo_request_by_external_id`, `customer_return_by_external_id`.
     """
 
     seed: int
@@ -66,6 +79,11 @@ class World:
     sales_order_by_number: dict[str, SalesOrder] = field(init=False)
     billing_document_by_number: dict[str, BillingDocument] = field(init=False)
     case_by_id: dict[str, Case] = field(init=False)
+    case_by_request_id: dict[str, Case] = field(init=False)
+    credit_memo_requests: list[CreditMemoRequest] = field(default_factory=list)
+    customer_returns: list[CustomerReturn] = field(default_factory=list)
+    credit_memo_request_by_external_id: dict[str, CreditMemoRequest] = field(init=False)
+    customer_return_by_external_id: dict[str, CustomerReturn] = field(init=False)
 
     def __post_init__(self) -> None:
         self.shipments = [s for o in self.orders for s in o.shipments]
@@ -79,6 +97,13 @@ class World:
         self.sales_order_by_number = {so.number: so for so in self.sales_orders}
         self.billing_document_by_number = {d.number: d for d in self.billing_documents}
         self.case_by_id = {c.id: c for c in self.cases}
+        self.case_by_request_id = {c.request_id: c for c in self.cases if c.request_id}
+        self.credit_memo_request_by_external_id = {
+            r.external_id: r for r in self.credit_memo_requests if r.external_id
+        }
+        self.customer_return_by_external_id = {
+            r.external_id: r for r in self.customer_returns if r.external_id
+        }
 
     def __repr__(self) -> str:
         # The default repr would print the whole world into every failing test's report.

@@ -57,7 +57,7 @@ async def test_stats_count_by_route_and_kind(client: httpx.AsyncClient, world: W
             f"GET {root}/A_SalesOrder({{key}})/to_Item": 1,
         },
     }
-    assert stats["oms"]["by_route"] == {"GET /oms/admin/api/2024-01/orders/{order_id}.json": 1}
+    assert stats["oms"]["by_route"] == {"GET /oms/admin/api/2024-01/orders/{id}.json": 1}
     assert stats["crm"]["reads"] == 1  # the token call is listed but is neither read nor write
     assert stats["crm"]["by_route"]["POST /crm/services/oauth2/token"] == 1
     assert stats["carrier"] == {

@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from sandbox_testkit import BILLING, ERP_AUTH, SALES, STOCK
+from sandbox_testkit import BILLING, ERP_AUTH, SALES, STOCK, assert_odata_error
 
 from sandbox.world import World
-
-
-def assert_odata_error(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "innererror"}
-    assert error["message"]["lang"] == "en"
-    inner = error["innererror"]
-    assert {"application", "transactionid", "timestamp", "Error_Resolution", "errordetails"} <= set(
-        inner
-    )
-    assert inner["errordetails"][0]["severity"] == "error"
-    return error  # type: ignore[no-any-return]
 
 
 async def test_basic_auth_is_required(client: httpx.AsyncClient) -> None:
@@ -228,7 +215,7 @@ async def test_csrf_fetch_handshake(client: httpx.AsyncClient) -> None:
     token = response.headers["x-csrf-token"]
     assert token
     assert token.lower() != "fetch"
-    assert "sap-XSRF_ORD_100" in response.cookies
+    assert "SAP_SESSIONID_SBX_100" in response.cookies
     assert '<EntityType Name="A_SalesOrderType">' in response.text
 
 
