@@ -26,6 +26,7 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthSnapshot
+from .journal import AuditRecord, Claim, ClaimKind, Journal, StepRecord, WorkflowRecord
 from .models import (
     CrmCase,
     CrmContact,
@@ -42,20 +43,24 @@ from .models import (
     OmsRefund,
     OmsRefundLine,
     OrderStatus,
+    RefundQuote,
     ShipmentStatus,
     StockLevel,
     Tracking,
     TrackingEvent,
 )
 from .oms import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
-from .registry import SOURCE_NAMES, SourceHealthReport, Sources, open_sources
+from .registry import SOURCE_NAMES, SourceHealthReport, Sources, Writes, open_sources
 
 __all__ = [
     "SOURCE_NAMES",
+    "AuditRecord",
     "CachePolicy",
     "CachedRead",
     "CallContext",
     "CarrierConfig",
+    "Claim",
+    "ClaimKind",
     "CrmCase",
     "CrmConfig",
     "CrmContact",
@@ -67,6 +72,7 @@ __all__ = [
     "FulfillmentStatus",
     "HealthSnapshot",
     "InvalidCursor",
+    "Journal",
     "MemoryReadCache",
     "Money",
     "NotFound",
@@ -82,6 +88,7 @@ __all__ = [
     "OrderPage",
     "OrderStatus",
     "ReadCache",
+    "RefundQuote",
     "Secret",
     "Served",
     "ShipmentStatus",
@@ -96,9 +103,12 @@ __all__ = [
     "SourceUnavailable",
     "Sources",
     "SourcesConfig",
+    "StepRecord",
     "StockLevel",
     "Tracking",
     "TrackingEvent",
     "TrackingRef",
+    "WorkflowRecord",
+    "Writes",
     "open_sources",
 ]

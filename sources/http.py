@@ -142,8 +142,12 @@ class Upstream:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
+        accept: frozenset[int] = frozenset(),
     ) -> Answer:
         """One logical call: attempts under the deadline, retried only when ``safe``.
+
+        Statuses in ``accept`` come back as answers instead of errors (with no decoded
+        payload), for protocols that branch on them (SAP's CSRF ``403 Required``).
 
         ``safe`` defaults to true for GET and HEAD; set it for read-only POSTs
         (FedEx Track) and for writes the upstream deduplicates by our idempotency key.
@@ -153,7 +157,7 @@ class Upstream:
         attempt = 0
         while True:
             try:
-                return await self._attempt(method, url, call, params, json_body, headers)
+                return await self._attempt(method, url, call, params, json_body, headers, accept)
             except SourceError as error:
                 delay = self._retry_delay(error, attempt, retry_safe, call)
                 if delay is None:
@@ -197,6 +201,7 @@ class Upstream:
         params: QueryParams | None,
         json_body: Any,
         headers: Mapping[str, str] | None,
+        accept: frozenset[int] = frozenset(),
     ) -> Answer:
         budget = self._budget(call)
         if not self.breaker.try_acquire():
@@ -214,6 +219,8 @@ class Upstream:
                 async with self._bulkhead:
                     await self._ensure_token()
                     response = await self._exchange(method, url, call, params, json_body, headers)
+            if response.status_code in accept:
+                return Answer(response, None)
             self._raise_for_status(response, method, url, call)
             payload = None if response.status_code == 204 else self.decode(response.content)
             return Answer(response, payload)

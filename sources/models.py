@@ -29,6 +29,7 @@ __all__ = [
     "OmsRefund",
     "OmsRefundLine",
     "OrderStatus",
+    "RefundQuote",
     "ShipmentStatus",
     "StockLevel",
     "Tracking",
@@ -356,3 +357,16 @@ class Tracking:
     estimated_delivery: datetime | None
     delivered_at: datetime | None
     events: tuple[TrackingEvent, ...] = field(default=())
+
+
+# --- Writes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefundQuote:
+    """What the OMS says a refund would return (Shopify ``refunds/calculate``)."""
+
+    amount: Money
+    maximum_refundable: Money
+    parent_transaction_id: str | None
+    gateway: str | None

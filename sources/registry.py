@@ -19,17 +19,20 @@ from .carriers import CarrierHub, EasyPostCarrier, FedExCarrier
 from .config import SourcePolicy, SourcesConfig
 from .crm import CrmClient
 from .crm.wire import read_salesforce_error
+from .crm.writes import CrmWrites
 from .erp import ErpClient
 from .erp.wire import read_sap_error
+from .erp.writes import ErpWrites
 from .errors import SourceName
 from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
 from .oauth import AsyncOAuth2Client
 from .oms import OmsClient
 from .oms.wire import read_shopify_error
+from .oms.writes import OmsWrites
 from .resilience import BreakerState
 
-__all__ = ["SourceHealthReport", "Sources", "open_sources"]
+__all__ = ["SourceHealthReport", "Sources", "Writes", "open_sources"]
 
 SOURCE_NAMES: tuple[SourceName, ...] = ("oms", "erp", "crm", "carrier")
 
@@ -50,6 +53,15 @@ def _worst(states: list[BreakerState]) -> BreakerState:
 
 
 @dataclass(frozen=True, slots=True)
+class Writes:
+    """The write side of each upstream, for the governed processes only."""
+
+    oms: OmsWrites
+    erp: ErpWrites
+    crm: CrmWrites
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """The upstream clients, and the health of each system as calls see it."""
 
@@ -57,6 +69,7 @@ class Sources:
     oms: OmsClient
     crm: CrmClient
     carriers: CarrierHub
+    writes: Writes
     upstreams: Mapping[SourceName, tuple[Upstream, ...]]
     health_windows: Mapping[SourceName, HealthWindow]
 
@@ -185,6 +198,7 @@ async def open_sources(
             oms=OmsClient(oms_up, oms),
             crm=CrmClient(crm_up, crm),
             carriers=CarrierHub([FedExCarrier(fedex_up), EasyPostCarrier(easypost_up)]),
+            writes=Writes(OmsWrites(oms_up, oms), ErpWrites(erp_up), CrmWrites(crm_up, crm)),
             upstreams={
                 "erp": (erp_up,),
                 "oms": (oms_up,),

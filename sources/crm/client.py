@@ -84,6 +84,11 @@ class CrmClient:
         )
         return _group(rows, lambda c: c.contact_id)
 
+    async def cases_by_id(self, ids: Sequence[str], call: CallContext) -> dict[str, CrmCase]:
+        """Cases by Salesforce Id."""
+        rows = await self._select_in("Case", CASE_FIELDS, "Id", ids, call)
+        return {c.id: c for c in (wire.case(row) for row in rows)}
+
     async def cases_by_number(
         self, numbers: Sequence[str], call: CallContext
     ) -> dict[str, CrmCase]:

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -33,12 +34,22 @@ OPEN_STATUSES = ("PENDING_APPROVAL", "APPROVED", "PROCESSING", "PARKED")
 
 
 def engine_url(url: str) -> str:
-    """``sqlite:///x.db`` / ``postgresql://…`` → the async driver's URL."""
+    """``sqlite:///x.db`` / ``postgresql://…`` → the async driver's URL (without ``schema``)."""
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
     if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        parts = urlsplit(url)
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "schema"])
+        return urlunsplit(("postgresql+asyncpg", parts.netloc, parts.path, query, ""))
     raise ValueError(f"unsupported journal URL scheme: {url.split(':', 1)[0]}")
+
+
+def _schema_of(url: str) -> str | None:
+    """The PostgreSQL schema named by ``?schema=`` (tables live there), if any."""
+    found = dict(parse_qsl(urlsplit(url).query)).get("schema")
+    if found is not None and not found.replace("_", "").isalnum():
+        raise ValueError("journal schema names are letters, digits and underscores")
+    return found
 
 
 def _workflow(row: Any) -> WorkflowRecord:
@@ -73,10 +84,18 @@ class Journal:
     async def open(cls, url: str) -> Journal:
         """Connect and bring the schema to the current version."""
         options: dict[str, Any] = {}
+        schema = None
         if url.startswith("sqlite"):
             # Writers queue instead of failing while another holds the file lock.
             options["connect_args"] = {"timeout": 30}
+        else:
+            schema = _schema_of(url)
+            if schema:
+                options["connect_args"] = {"server_settings": {"search_path": schema}}
         journal = cls(create_async_engine(engine_url(url), **options))
+        if schema:
+            async with journal._engine.begin() as conn:
+                await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await journal.migrate()
         return journal
 
@@ -228,13 +247,12 @@ class Journal:
                     )
             yield conn
 
-    async def reserved(self, conn: AsyncConnection, order_number: str, currency: str) -> Decimal:
+    async def reserved(self, conn: AsyncConnection, order_number: str) -> Decimal:
         """Amount held by open refund workflows whose OMS refund has not happened yet."""
         rows = await conn.execute(
             sa.select(workflows.c.id, workflows.c.amount).where(
                 workflows.c.order_number == order_number,
                 workflows.c.kind == "refund",
-                workflows.c.currency == currency,
                 workflows.c.status.in_(OPEN_STATUSES),
             )
         )
@@ -250,6 +268,11 @@ class Journal:
             if done.first() is None:
                 total += Decimal(row.amount)
         return total
+
+    async def reserved_now(self, order_number: str) -> Decimal:
+        """``reserved`` outside any lock, for previews."""
+        async with self._engine.connect() as conn:
+            return await self.reserved(conn, order_number)
 
     async def insert_workflow(
         self,

@@ -29,7 +29,7 @@ from ..models import (
     ShipmentStatus,
 )
 
-__all__ = ["SHIPMENT_STATUS", "order", "read_shopify_error", "timestamp"]
+__all__ = ["SHIPMENT_STATUS", "order", "read_shopify_error", "refund", "timestamp"]
 
 FINANCIAL_STATUS = {
     "pending": FinancialStatus.PENDING,
@@ -113,6 +113,16 @@ def _refund(raw: dict[str, Any], currency: str) -> OmsRefund:
         note=raw.get("note"),
         lines=lines,
     )
+
+
+def refund(raw: Any, currency: str) -> OmsRefund:
+    """One Shopify ``refund`` object → ``OmsRefund``."""
+    if not isinstance(raw, dict):
+        raise _drift("refund is not an object")
+    try:
+        return _refund(raw, currency)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _drift(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _fulfillment(raw: dict[str, Any]) -> OmsFulfillment:
