@@ -1,10 +1,25 @@
-"""The GraphQL endpoint: bearer authentication first, then strawberry's ASGI view."""
+"""The GraphQL endpoint: GraphQL over HTTP, bearer authentication, then execution.
+
+HTTP requests are served here rather than by strawberry's ``run``: strawberry 0.341
+answers a GET mutation with 400 (the spec says 405), knows only ``application/json``
+and answers every request error 200. The order of checks (``gateway.graphql_http``
+has the status table):
+
+1. method, Accept (406), Content-Type (415), Content-Length (413): headers only;
+2. bearer token (401), before anything is read or executed;
+3. body (413 while streaming), JSON and parameters (400);
+4. persisted queries (``gateway.persisted_queries``);
+5. ``schema.execute``: limits and the cost budget run as extensions before any resolver.
+
+WebSockets and the GraphiQL page are still strawberry's.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -16,11 +31,26 @@ from strawberry.schema import BaseSchema
 from resolvers import Context
 
 from .auth import InvalidToken, TokenVerifier
+from .edge_settings import EdgeSettings
+from .execution import execute_http
+from .graphql_http import (
+    APPLICATION_JSON,
+    RequestProblem,
+    error_body,
+    json_response,
+    negotiate,
+    precheck,
+    read_params,
+)
+from .limits import budget_key
+from .persisted_queries import PersistedQueries, Refusal
+from .rate_limit import BudgetStore
 
 __all__ = ["GraphQLEndpoint"]
 
 log = logging.getLogger("order360.auth")
 ContextBuilder = Callable[[HTTPConnection], Context]
+_NO_QUERY = Refusal("BAD_USER_INPUT", "No GraphQL query found in the request.", 400)
 
 
 def _unauthenticated(message: str, error: str | None) -> Response:
@@ -37,7 +67,7 @@ def _unauthenticated(message: str, error: str | None) -> Response:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI view behind RFC 6750 bearer authentication."""
+    """GraphQL over HTTP behind RFC 6750 bearer authentication; strawberry for WebSockets."""
 
     def __init__(
         self,
@@ -46,26 +76,75 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         verifier: Callable[[], TokenVerifier],
         build_context: ContextBuilder,
         graphiql: bool,
+        edge: EdgeSettings | None = None,
+        budgets: BudgetStore | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._verifier = verifier
         self._build_context = build_context
         self._graphiql = graphiql
+        self._edge = edge or EdgeSettings()
+        self._persisted = PersistedQueries(self._edge.persisted_queries)
+        self._budgets = budgets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Authenticate, then hand over to strawberry; the IDE page itself needs no token."""
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            if not (self._graphiql and self._wants_ide(request)):
-                failure = await self._authenticate(request)
-                if failure is not None:
-                    await failure(scope, receive, send)
-                    return
-        await super().__call__(scope, receive, send)
+        """Serve HTTP here (see the module docstring); WebSockets stay strawberry's."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if self._graphiql and self._wants_ide(request):
+            response = await self.render_graphql_ide(request)  # the page itself needs no token
+        else:
+            response = await self._serve(request)
+        await response(scope, receive, send)
 
     @staticmethod
     def _wants_ide(request: Request) -> bool:
-        return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        return (
+            request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and "query" not in request.query_params
+        )
+
+    async def _serve(self, request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"))
+        try:
+            precheck(request, self._edge.max_body_bytes)
+            if media is None:
+                raise RequestProblem(406, "Accept application/graphql-response+json or JSON.")
+            failure = await self._authenticate(request)
+            if failure is not None:
+                return failure
+            params = await read_params(request, self._edge.max_body_bytes)
+            resolution = self._persisted.resolve(
+                params.query, params.extensions, request.state.principal
+            )
+        except RequestProblem as problem:
+            body = await self._with_cost(request, error_body(problem.message, problem.code))
+            return json_response(body, problem.status, media or APPLICATION_JSON, problem.headers)
+        if resolution.refusal is None and resolution.query is not None:
+            return await execute_http(
+                self.schema,
+                request,
+                params,
+                resolution.query,
+                resolution.register,
+                media=media,
+                context=await self.get_context(request, Response()),
+                persisted=self._persisted,
+            )
+        refusal = resolution.refusal or _NO_QUERY
+        body = await self._with_cost(request, error_body(refusal.message, refusal.code))
+        return json_response(body, refusal.status, media)
+
+    async def _with_cost(self, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Refusals after authentication report the client's budget too (nothing spent)."""
+        principal = getattr(request.state, "principal", None)
+        if principal is None or self._budgets is None:
+            return body
+        throttle = await self._budgets.peek(budget_key(principal))
+        return {**body, "extensions": {"cost": throttle.as_extension(0)}}
 
     async def _authenticate(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")

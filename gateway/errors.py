@@ -9,7 +9,7 @@
 | sources.NotFound                        | NOT_FOUND                  | fixed                   |
 | resolvers.CodedError                    | its code                   | its message             |
 | permission denial (code already set)    | FORBIDDEN                  | the permission's        |
-| parse / validation errors               | BAD_USER_INPUT             | graphql-core's          |
+| parse / validation / variable errors    | BAD_USER_INPUT             | graphql-core's          |
 | anything else                           | INTERNAL                   | fixed; logged in full   |
 
 Upstream URLs, bodies and stack traces never reach the client; the log keeps them
@@ -91,16 +91,26 @@ def code_error(error: GraphQLError) -> GraphQLError:
     code = (error.extensions or {}).get("code")
     if original is None and code in KNOWN_CODES:
         return error
-    if original is None and error.path is None:
+    if _is_request_error(error):
         return _with(error, error.message, {"code": "BAD_USER_INPUT"})
     return _with(error, "Internal server error.", {"code": "INTERNAL"})
+
+
+def _is_request_error(error: GraphQLError) -> bool:
+    """Parse, validation and variable-coercion errors: about the request, safe to show.
+
+    graphql-core's coercion errors carry the scalar's exception as ``original_error``
+    but point at the variable definition (``nodes``) and have no ``path``; an exception
+    escaping an extension hook has neither, and stays INTERNAL.
+    """
+    return error.path is None and (error.original_error is None or bool(error.nodes))
 
 
 def log_errors(errors: list[GraphQLError]) -> None:
     """Unexpected errors in full; expected (coded) ones as one line each."""
     for error in errors:
         original = error.original_error
-        if original is None or isinstance(original, CodedError):
+        if original is None or isinstance(original, CodedError) or _is_request_error(error):
             continue
         if isinstance(original, SourceError):
             log.warning("source error at %s: %s", error.path, original)

@@ -7,6 +7,7 @@ no sockets), exactly as it would reach the real upstreams through the network.
 from __future__ import annotations
 
 import datetime
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -83,6 +84,15 @@ async def running_gateway(
     sandbox_app: Starlette, **settings: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A gateway with these ORDER360_* overrides, started, with a client to call it."""
+    settings.setdefault(
+        "ORDER360_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='order360-')}/journal.db"
+    )
+    settings.setdefault("ORDER360_PARKED_RETRY_SECONDS", "0")
+    # The suite is one OAuth client bursting hundreds of operations: test gateways get
+    # a query budget that never runs dry unless a test sets its own (tests/gateway).
+    # Refilling at once also keeps extensions.cost identical for identical requests.
+    settings.setdefault("ORDER360_RATE_LIMIT_CAPACITY", "1000000000")
+    settings.setdefault("ORDER360_RATE_LIMIT_RESTORE_PER_S", "1000000000")
     loaded = load_settings(gateway_environ(**settings), env_file=None)
     app = create_app(loaded, transport=httpx.ASGITransport(app=sandbox_app))
     async with (

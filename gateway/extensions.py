@@ -1,0 +1,41 @@
+"""The production set of schema extensions, in order.
+
+Strawberry enters ``on_operation`` hooks in list order and leaves them in reverse, so
+``CodedErrors`` comes first: it leaves last and codes every error the others produced.
+The static limits are validation rules (they refuse before execution with
+QUERY_TOO_COMPLEX); ``MaxTokens`` refuses before parsing; ``QueryCost`` prices and
+charges after validation, before the first resolver.
+"""
+
+from __future__ import annotations
+
+from strawberry.extensions import SchemaExtension
+
+from .errors import CodedErrors
+from .limits import MaxAliases, MaxDepth, MaxRootFields, MaxTokens, QueryCost
+from .operation_selection import OperationSelection
+from .rate_limit import BudgetStore
+from .schema_privacy import SchemaPrivacy
+from .settings import Settings
+from .stale_marker import StaleMarker
+
+__all__ = ["edge_extensions"]
+
+
+def edge_extensions(settings: Settings, budgets: BudgetStore) -> list[type[SchemaExtension]]:
+    """Error coding, stale marking, operation selection, the limits, the cost budget and
+    (production) schema privacy."""
+    limits = settings.edge.limits
+    extensions: list[type[SchemaExtension]] = [
+        CodedErrors,
+        StaleMarker,
+        OperationSelection,
+        MaxTokens.configured(limits.max_tokens),
+        MaxDepth.configured(limits.max_depth),
+        MaxAliases.configured(limits.max_aliases),
+        MaxRootFields.configured(limits.max_root_fields),
+        QueryCost.configured(limits.max_query_cost, budgets),
+    ]
+    if settings.env == "production":
+        extensions.append(SchemaPrivacy)
+    return extensions

@@ -1,0 +1,151 @@
+"""The static measures, on the real schema, without a gateway."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from graphql import GraphQLSchema, get_introspection_query, parse
+
+from gateway.graphql_http import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate
+from gateway.limits import estimate_cost
+from gateway.limits.aliases import alias_count
+from gateway.limits.depth import query_depth
+from gateway.limits.root_fields import root_field_count
+from gateway.limits.tokens import exceeds_tokens
+from gateway.schema_privacy import without_suggestions
+from resolvers import build_schema
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema()._schema
+
+
+def cost(schema: GraphQLSchema, query: str, **variables: object) -> int:
+    return estimate_cost(schema, parse(query), None, variables)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("{ __typename }", 1),
+        ("{ sources { name } }", 1),
+        ('{ order(number: "#1") { number total { amount } lines { sku } } }', 2),
+        # Each page item pays for its customer: 1 + 1 + 20 (the schema's default page).
+        ("{ orders { edges { node { customer { name } } } } }", 22),
+        ("{ orders(first: 3) { edges { node { customer { name } } } } }", 5),
+        # Fields sharing one per-order load pay once: gather (5) + billing (1).
+        (
+            '{ order(number: "#1") { timeline { at } sections { state } '
+            "discrepancies { kind } invoices { kind } } }",
+            8,
+        ),
+        # A parcel's tracking is one load however many tracking fields are read.
+        ('{ order(number: "#1") { shipments { status deliveredAt events { at } } } }', 7),
+        # first above the resolvers' maximum is priced at the maximum.
+        ("{ orders(first: 5000) { edges { node { customer { name } } } } }", 252),
+    ],
+)
+def test_cost_examples(schema: GraphQLSchema, query: str, expected: int) -> None:
+    assert cost(schema, query) == expected
+
+
+def test_cost_follows_variables_defaults_and_fragments(schema: GraphQLSchema) -> None:
+    query = """
+    query($n: Int = 4) { orders(first: $n) { ...E } }
+    fragment E on OrderConnection { edges { node { ... on Order { customer { name } } } } }
+    """
+    assert cost(schema, query) == 6
+    assert cost(schema, query, n=10) == 12
+    assert cost(schema, query, n="ten") == 252  # not a number: the worst page
+
+
+def test_names_never_make_fields_free(schema: GraphQLSchema) -> None:
+    plain = cost(schema, "{ orders { edges { node { customer { name } } } } }")
+    named = cost(
+        schema,
+        "query __schema { ...__schema } "
+        "fragment __schema on Query { orders { edges { node { customer { name } } } } }",
+    )
+    aliased = cost(schema, "{ __schema: orders { edges { node { __type: customer { name } } } } }")
+    assert plain == named == aliased == 22
+    assert cost(schema, get_introspection_query()) == 1
+
+
+def test_operation_name_selects_the_priced_operation(schema: GraphQLSchema) -> None:
+    document = parse(
+        "query Cheap { __typename } query Dear { orders { edges { node { customer { name } } } } }"
+    )
+    assert estimate_cost(schema, document, "Cheap") == 1
+    assert estimate_cost(schema, document, "Dear") == 22
+    assert estimate_cost(schema, document, None) == 22
+
+
+def test_depth_counts_object_levels_through_fragments() -> None:
+    assert query_depth(parse("{ __typename }")) == 0
+    assert query_depth(parse("{ orders { edges { node { number } } } }")) == 3
+    assert query_depth(parse("{ ...F } fragment F on Query { orders { edges { number } } }")) == 2
+    assert query_depth(parse(get_introspection_query())) == 0
+    # Only root introspection fields are exempt, and only by field name.
+    assert query_depth(parse("query __schema { a: orders { edges { node { id } } } }")) == 3
+
+
+def test_aliases_multiply_through_spreads_in_linear_time() -> None:
+    chain = "".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ... on Query {{ ...F{i + 1} }} }}"
+        for i in range(200)
+    )
+    document = parse("{ ...F0 } " + chain + " fragment F200 on Query { a: __typename }")
+    started = time.perf_counter()
+    assert alias_count(document) > 10**9
+    assert time.perf_counter() - started < 1.0
+    assert alias_count(parse("{ a: __typename ...F ...F } fragment F on Query { b: x c: y }")) == 5
+
+
+def test_cyclic_fragments_do_not_hang_the_measures() -> None:
+    document = parse("{ ...A } fragment A on Query { a: x ...B } fragment B on Query { ...A }")
+    assert alias_count(document) == 1
+    assert query_depth(document) == 0
+    assert root_field_count(document) == 1
+
+
+def test_root_fields_count_through_fragments() -> None:
+    document = parse("{ a b ...F } fragment F on Query { c d ... on Query { e } }")
+    assert root_field_count(document) == 5
+
+
+def test_tokens_are_counted_like_graphql_core() -> None:
+    assert not exceeds_tokens("{ a b c }", 5)
+    assert exceeds_tokens("{ a b c d }", 5)
+    assert not exceeds_tokens("# a comment is no token\n{ a }", 3)
+    assert not exceeds_tokens('{ a(s: "unterminated', 10)  # left to the parser
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, GRAPHQL_RESPONSE_JSON),
+        ("", GRAPHQL_RESPONSE_JSON),
+        ("*/*", GRAPHQL_RESPONSE_JSON),
+        ("application/*", GRAPHQL_RESPONSE_JSON),
+        ("application/json", APPLICATION_JSON),
+        ("application/json, application/graphql-response+json", GRAPHQL_RESPONSE_JSON),
+        ("application/graphql-response+json;q=0.9, application/json", APPLICATION_JSON),
+        ("application/*;q=0.5, application/json;q=0", GRAPHQL_RESPONSE_JSON),
+        ("text/html, application/json;q=0.1", APPLICATION_JSON),
+        ("text/html", None),
+        ("*/*;q=0", None),
+        ("application/graphql-response+json;q=0, application/json;q=0", None),
+    ],
+)
+def test_accept_negotiation(accept: str | None, expected: str | None) -> None:
+    assert negotiate(accept) == expected
+
+
+def test_suggestions_are_cut() -> None:
+    message = "Cannot query field 'numbr' on type 'Order'. Did you mean 'number'?"
+    assert without_suggestions(message) == "Cannot query field 'numbr' on type 'Order'."
+    assert without_suggestions("Unknown argument.") == "Unknown argument."
+    inside = "Unknown field 'statsu'. Did you mean 'status' or 'state'? Found: { statsu: OPEN }."
+    assert without_suggestions(inside) == "Unknown field 'statsu'. Found: { statsu: OPEN }."
