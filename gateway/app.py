@@ -14,12 +14,13 @@ from sources import SOURCE_NAMES, CachedRead, CachePolicy, MemoryReadCache
 
 from .context import ContextFactory
 from .endpoint import GraphQLEndpoint
-from .errors import CodedErrors, log_errors
+from .errors import log_errors
+from .extensions import edge_extensions
 from .lifespan import Runtime, lifespan_for
 from .middleware import RequestIdMiddleware
 from .policy import ScopePolicy
+from .rate_limit import MemoryBudgets
 from .settings import Settings
-from .stale_marker import StaleMarker
 
 __all__ = ["create_app"]
 
@@ -70,8 +71,9 @@ def create_app(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The gateway ASGI app. ``transport`` replaces the network for every outbound call (tests)."""
-    runtime = Runtime(settings=settings, transport=transport)
-    schema = build_schema([CodedErrors, StaleMarker], error_sink=log_errors)
+    runtime = Runtime(settings=settings, transport=transport, cache=_read_cache(settings))
+    budgets = MemoryBudgets(settings.edge.rate_limit)
+    schema = build_schema(edge_extensions(settings, budgets), error_sink=log_errors)
     endpoint = GraphQLEndpoint(
         schema,
         verifier=runtime.require_verifier,
@@ -79,12 +81,16 @@ def create_app(
             ScopePolicy(),
             settings.request_deadline_ms,
             runtime.require_sources,
-            _read_cache(settings),
+            runtime.cache,
+            runtime.current_processes,
         ),
         graphiql=settings.graphiql,
+        edge=settings.edge,
+        budgets=budgets,
     )
     routes: list[BaseRoute] = [
-        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        # Every method reaches the endpoint, which answers 405 with a coded body itself.
+        Route("/graphql", endpoint),
         *_health_routes(runtime),
     ]
     if settings.mount_sandbox:

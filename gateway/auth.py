@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -135,4 +136,16 @@ def _principal(claims: dict[str, Any]) -> Principal:
         client_id=str(claims.get("client_id") or claims.get("azp") or ""),
         scopes=frozenset(scopes),
         partner_id=str(partner) if partner else None,
+        refund_limit=_amount(claims.get("refund_limit")),
     )
+
+
+def _amount(value: Any) -> Decimal | None:
+    """A ``refund_limit`` claim as an amount; anything unreadable grants nothing extra (0)."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return Decimal("0")
+    return amount if amount.is_finite() and amount >= 0 else Decimal("0")

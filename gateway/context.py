@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.requests import HTTPConnection
 
-from resolvers import Context, Loaders, Principal, StaleLog
+from resolvers import Context, Loaders, Principal, ProcessEnv, StaleLog
 from sources import CachedRead, CallContext, Sources
 
 from .policy import ScopePolicy
@@ -23,11 +23,13 @@ class ContextFactory:
         deadline_ms: int,
         sources: Callable[[], Sources],
         cache: CachedRead | None,
+        processes: Callable[[], ProcessEnv | None] = lambda: None,
     ) -> None:
         self._policy = policy
         self._deadline_s = deadline_ms / 1000.0
         self._sources = sources
         self._cache = cache
+        self._processes = processes
 
     def __call__(self, connection: HTTPConnection) -> Context:
         """Read what the middleware and the lifespan left on the request."""
@@ -45,6 +47,7 @@ class ContextFactory:
             loaders=loaders,
             call=call,
             stale=stale,
+            processes=self._processes(),
         )
 
     def partition(self, principal: Principal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -9,9 +10,11 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.applications import Starlette
 
-from sources import Sources, open_sources
+from resolvers import ProcessEnv, ProcessSettings
+from sources import CachedRead, Journal, Sources, open_sources
 
 from .auth import JwksCache, TokenVerifier
+from .processes import EventBus, Invalidator, relay_outbox, retry_parked
 from .settings import Settings
 
 __all__ = ["Runtime", "lifespan_for"]
@@ -23,8 +26,15 @@ class Runtime:
 
     settings: Settings
     transport: httpx.AsyncBaseTransport | None = None
+    cache: CachedRead | None = None
     sources: Sources | None = field(default=None)
     verifier: TokenVerifier | None = field(default=None)
+    processes: ProcessEnv | None = field(default=None)
+    bus: EventBus = field(default_factory=EventBus)
+
+    def current_processes(self) -> ProcessEnv | None:
+        """The journal and process settings while the app runs."""
+        return self.processes
 
     def require_sources(self) -> Sources:
         """The open upstream clients (the app must have started)."""
@@ -55,10 +65,36 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
             runtime.verifier = TokenVerifier(
                 JwksCache(jwks_client, settings.auth.jwks_url), settings.auth
             )
+            journal = await Journal.open(settings.database_url)
+            invalidate = Invalidator(runtime.cache)
+            process_settings = ProcessSettings(
+                approval_threshold=settings.refund_approval_threshold,
+                return_window_days=settings.return_window_days,
+                lease_s=settings.workflow_lease_seconds,
+            )
+            runtime.processes = ProcessEnv(journal, process_settings, invalidate)
+            tasks = [asyncio.create_task(relay_outbox(journal, runtime.bus))]
+            if settings.parked_retry_seconds > 0:
+                tasks.append(
+                    asyncio.create_task(
+                        retry_parked(
+                            journal,
+                            sources,
+                            process_settings,
+                            invalidate,
+                            settings.parked_retry_seconds,
+                        )
+                    )
+                )
             try:
                 yield
             finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await journal.close()
                 runtime.sources = None
                 runtime.verifier = None
+                runtime.processes = None
 
     return lifespan

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
@@ -26,6 +26,14 @@ from sources import (
     SourcePolicy,
     SourcesConfig,
 )
+
+from .edge_settings import (
+    EdgeSettings,
+    PersistedQuerySettings,
+    QueryLimits,
+    RateLimitSettings,
+)
+from .persisted_queries import parse_allowlist
 
 __all__ = [
     "SANDBOX_ISSUER",
@@ -91,12 +99,17 @@ class Settings:
     request_deadline_ms: int
     cache_ttl_seconds: float
     cache_max_stale_seconds: float
+    return_window_days: int
+    parked_retry_seconds: float
+    workflow_lease_seconds: float
     refund_approval_threshold: Decimal
     database_url: str
     redis_url: str | None
     credentials: Mapping[str, Secret]
     mount_sandbox: bool = False
     """Serve the sandbox under ``/sandbox`` of the gateway itself (set by ``with_sandbox_at``)."""
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
+    """Request limits, query budgets and persisted queries (``gateway.edge_settings``)."""
 
     @property
     def sandbox_mode(self) -> bool:
@@ -230,6 +243,43 @@ def _default_key_file(values: Mapping[str, str]) -> Path:
     return Path(state) / "order360" / "sandbox-signing-key.json"
 
 
+def _edge_settings(read: _Reader) -> EdgeSettings:
+    limits = QueryLimits(
+        max_depth=read.integer("MAX_DEPTH", 10, minimum=1),
+        max_aliases=read.integer("MAX_ALIASES", 30),
+        max_tokens=read.integer("MAX_TOKENS", 2000, minimum=1),
+        max_root_fields=read.integer("MAX_ROOT_FIELDS", 10, minimum=1),
+        max_query_cost=read.integer("MAX_QUERY_COST", 1000, minimum=1),
+    )
+    restore = read.number("RATE_LIMIT_RESTORE_PER_S", 100.0)
+    if restore <= 0:
+        raise SettingsError(f"{PREFIX}RATE_LIMIT_RESTORE_PER_S: must be above 0, got {restore}")
+    mode = read.required("PERSISTED_QUERIES", "apq")
+    if mode not in ("apq", "allowlist"):
+        raise SettingsError(f"{PREFIX}PERSISTED_QUERIES: must be apq or allowlist, got {mode!r}")
+    path = read.text("PERSISTED_QUERIES_FILE")
+    if mode == "allowlist" and path is None:
+        raise SettingsError(f"{PREFIX}PERSISTED_QUERIES_FILE: required in allowlist mode")
+    allowlist: dict[str, str] = {}
+    if path is not None:
+        try:
+            allowlist = parse_allowlist(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise SettingsError(f"{PREFIX}PERSISTED_QUERIES_FILE: {exc}") from None
+    return EdgeSettings(
+        max_body_bytes=read.integer("MAX_BODY_BYTES", 1024 * 1024, minimum=1),
+        limits=limits,
+        rate_limit=RateLimitSettings(
+            capacity=read.integer("RATE_LIMIT_CAPACITY", 2000, minimum=1), restore_per_s=restore
+        ),
+        persisted_queries=PersistedQuerySettings(
+            mode="allowlist" if mode == "allowlist" else "apq",
+            allowlist=allowlist,
+            cache_size=read.integer("PERSISTED_QUERIES_CACHE_SIZE", 1000, minimum=1),
+        ),
+    )
+
+
 def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
     """Settings from ``environ`` over an optional ``.env`` file; raises ``SettingsError``."""
     values = {**(_read_env_file(env_file) if env_file else {}), **environ}
@@ -275,10 +325,14 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         request_deadline_ms=read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1),
         cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
         cache_max_stale_seconds=read.number("CACHE_MAX_STALE_SECONDS", 600.0),
+        return_window_days=read.integer("RETURN_WINDOW_DAYS", 30, minimum=1),
+        parked_retry_seconds=read.number("PARKED_RETRY_SECONDS", 300.0),
+        workflow_lease_seconds=read.number("WORKFLOW_LEASE_SECONDS", 30.0),
         refund_approval_threshold=read.decimal("REFUND_APPROVAL_THRESHOLD", "100.00"),
         database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),
         redis_url=read.text("REDIS_URL"),
         credentials=credentials,
+        edge=_edge_settings(read),
     )
 
 

@@ -1,8 +1,10 @@
 """GraphQL types and resolvers; reaches upstreams only through ``Context``."""
 
-from .context import Context, Info, Policy, Principal
+from .context import Context, Info, Policy, Principal, ProcessEnv
 from .errors import BadUserInput, CodedError, Forbidden, OrderNotFound
 from .loaders import Loaders
+from .processes import ProcessSettings, Runtime
+from .processes.replay import resume_parked
 from .schema import build_schema
 from .stale import StaleLog
 
@@ -16,6 +18,10 @@ __all__ = [
     "OrderNotFound",
     "Policy",
     "Principal",
+    "ProcessEnv",
+    "ProcessSettings",
+    "Runtime",
     "StaleLog",
     "build_schema",
+    "resume_parked",
 ]

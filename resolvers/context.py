@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 import strawberry
 
-from sources import CallContext, Sources
+from sources import CallContext, Journal, Sources
 
 from .stale import StaleLog
 
 if TYPE_CHECKING:
     from .loaders import Loaders
+    from .processes.base import ProcessSettings
 
-__all__ = ["Context", "Info", "Policy", "Principal"]
+__all__ = ["Context", "Info", "Policy", "Principal", "ProcessEnv"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,8 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     partner_id: str | None = None
+    refund_limit: Decimal | None = None
+    """The most this principal may refund without a second person (token claim)."""
 
 
 class Policy(Protocol):
@@ -45,6 +49,15 @@ class Policy(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessEnv:
+    """What the governed processes need beyond the read path."""
+
+    journal: Journal
+    settings: ProcessSettings
+    invalidate: Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Per-request context: principal, policy, upstream clients, loaders, call context."""
 
@@ -54,6 +67,8 @@ class Context:
     loaders: Loaders
     call: CallContext
     stale: StaleLog
+    processes: ProcessEnv | None = None
+    """The journal and settings of the governed processes (absent: read-only gateway)."""
 
     def mark_stale(self, info: Info, kind: str, key: Hashable) -> None:
         """If (kind, key) was served stale, note the field at ``info.path`` for the client."""

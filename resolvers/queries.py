@@ -7,14 +7,18 @@ import strawberry
 from sources import CrmContact
 
 from .context import Info
-from .errors import BadUserInput, CodedError
+from .errors import BadUserInput, CodedError, Forbidden
 from .lookup import find_order
+from .lookup import normalise_number as lookup_number
 from .permissions import requires
+from .processes import RefundAsk, Refused, assess, runtime_of
 from .types.case import Case
 from .types.connection import OrderConnection, OrderFilter, list_orders
 from .types.customer import Customer
 from .types.health import SourceHealth
+from .types.money import Money
 from .types.order import Order
+from .types.process import RefundPreview, RefundPreviewInput, RefundRequest, UserError
 
 __all__ = ["Query"]
 
@@ -23,6 +27,20 @@ class CustomerNotFound(CodedError):
     """No customer matches."""
 
     code = "NOT_FOUND"
+
+
+class RefundRequestNotFound(CodedError):
+    """No refund request matches (or the caller's tenancy hides it)."""
+
+    code = "NOT_FOUND"
+
+
+class CodedPreviewError(CodedError):
+    """A preview that cannot be computed (unknown order, missing scope, bad input)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # type: ignore[assignment]
 
 
 class CaseNotFound(CodedError):
@@ -114,6 +132,60 @@ class Query:
             if order is None:
                 raise CaseNotFound("No case matches.")
         return Case(record=record)
+
+    @strawberry.field(description="A refund request by id (rr_…).")
+    async def refund_request(self, info: Info, id: strawberry.ID) -> RefundRequest | None:
+        """Visible to refunds:write, refunds:approve and ops; partners see their channel only."""
+        context = info.context
+        if not any(
+            context.policy.allows(context.principal, s)
+            for s in ("refunds:write", "refunds:approve", "ops")
+        ):
+            raise Forbidden("This needs refunds:write, refunds:approve or ops.")
+        env = context.processes
+        record = await env.journal.workflow(str(id)) if env else None
+        if (
+            record is None
+            or record.kind != "refund"
+            or not context.policy.may_see_channel(context.principal, record.channel)
+        ):
+            raise RefundRequestNotFound("No refund request matches.")
+        return RefundRequest(record=record)
+
+    @strawberry.field(
+        description="What a refund would do (eligibility, amount, approval needed) "
+        "without doing it."
+    )
+    async def refund_preview(self, info: Info, input: RefundPreviewInput) -> RefundPreview:
+        """Live OMS and ERP data, minus what open refund requests already hold."""
+        lines = tuple((str(line.line_id), line.quantity) for line in input.lines or [])
+        ask = RefundAsk(input.order_number, lines, input.amount.model() if input.amount else None)
+        try:
+            rt = runtime_of(info.context)
+            rt.require("refunds:write")
+            reserved = await rt.journal.reserved_now(lookup_number(input.order_number))
+            found = await assess(rt, ask, reserved)
+        except Refused as refused:
+            problem = refused.problems[0]
+            raise CodedPreviewError(problem.code, problem.message) from refused
+        return RefundPreview(
+            eligible=found.eligible,
+            amount=Money.of(found.amount),
+            refundable=Money.of(found.refundable),
+            requires_approval=found.requires_approval,
+            reasons=[UserError.of(p) for p in found.problems]
+            + (
+                [
+                    UserError(
+                        field=None,
+                        message="A second person must approve.",
+                        code="APPROVAL_REQUIRED",
+                    )
+                ]
+                if found.requires_approval
+                else []
+            ),
+        )
 
     @strawberry.field(
         description="Health of each upstream as the gateway sees it "

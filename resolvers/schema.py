@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from .mutations import Mutation
 from .queries import Query
 
 __all__ = ["build_schema"]
@@ -36,6 +37,6 @@ def build_schema(
     error_sink: ErrorSink | None = None,
 ) -> strawberry.Schema:
     """The Order360 schema with the gateway's extensions (limits, error coding, ...)."""
-    schema = _Schema(query=Query, extensions=list(extensions))
+    schema = _Schema(query=Query, mutation=Mutation, extensions=list(extensions))
     schema.error_sink = error_sink
     return schema

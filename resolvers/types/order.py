@@ -236,6 +236,10 @@ class Order:
         "Needs ops or refunds:approve; empty without them.",
         extensions=requires_any_silently("ops", "refunds:approve"),
     )
-    def audit_trail(self) -> list[Annotated[AuditEntry, strawberry.lazy(".audit")]]:
-        """Entries written by the governed processes; none exist until a process has run."""
-        return []
+    async def audit_trail(
+        self, info: Info
+    ) -> list[Annotated[AuditEntry, strawberry.lazy(".audit")]]:
+        """Entries written by the governed processes about this order, oldest first."""
+        from .process import audit_entries
+
+        return await audit_entries(info, order_number=self.record.number)
