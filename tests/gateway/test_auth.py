@@ -127,3 +127,47 @@ async def test_sandbox_issued_token_round_trip(
         signing_key, issuer="urn:order360:sandbox-idp", subject="s", scope="orders:read"
     )
     assert (await _post(gateway, f"Bearer {minted}")).status_code == 200
+
+
+async def test_websocket_upgrade_is_refused(sandbox_app) -> None:
+    from gateway.app import create_app
+    from gateway.settings import load_settings
+
+    environ = {
+        "ORDER360_ERP_URL": "http://s/sandbox/erp",
+        "ORDER360_OMS_URL": "http://s/sandbox/oms",
+        "ORDER360_CRM_URL": "http://s/sandbox/crm",
+        "ORDER360_CARRIER_URL": "http://s/sandbox/carrier",
+        "ORDER360_JWKS_URL": "http://s/sandbox/idp/.well-known/jwks.json",
+        "ORDER360_ISSUER": "urn:order360:sandbox-idp",
+        "ORDER360_DATABASE_URL": "sqlite:///:memory:",
+    }
+    app = create_app(
+        load_settings(environ, env_file=None), transport=httpx.ASGITransport(app=sandbox_app)
+    )
+    sent: list[dict[str, object]] = []
+    incoming = [{"type": "websocket.connect"}]
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "scheme": "ws",
+        "server": ("gateway.test", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+        "asgi": {"version": "3.0"},
+    }
+    async with app.router.lifespan_context(app):
+        await app(scope, receive, send)
+    # No subscriptions are served yet: the upgrade is refused before it is accepted.
+    assert [m["type"] for m in sent] == ["websocket.close"]

@@ -245,3 +245,17 @@ async def test_cache_never_crosses_tenants(
         assert (await sandbox_stats())["erp"]["reads"] == after_partner  # same tenant: a hit
         await ask(gateway, token(ALL_READ), ORDER, {"n": order.name})
         assert (await sandbox_stats())["erp"]["reads"] == after_partner + 2  # other: a miss
+
+
+async def test_wrong_upstream_credentials_are_refused_by_the_upstream(
+    start_gateway: Callable[..., Any], token: Callable[..., str], world: Any
+) -> None:
+    order = shipped_with_everything(world)
+    async with start_gateway(
+        ORDER360_CRM_CLIENT_SECRET="wrong", ORDER360_ERP_PASSWORD="wrong"
+    ) as gateway:
+        body = await ask(gateway, token(ALL_READ), ORDER, {"n": order.name})
+    assert body["data"]["order"]["lines"]
+    sources = {e["extensions"]["source"] for e in body["errors"]}
+    assert sources == {"crm", "erp"}
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"SOURCE_UNAVAILABLE"}
