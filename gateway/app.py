@@ -30,9 +30,10 @@ def _health_routes(runtime: Runtime) -> list[BaseRoute]:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        sources = runtime.sources
-        if sources is None:
+        sources, processes = runtime.sources, runtime.processes
+        if sources is None or processes is None:
             return JSONResponse({"status": "starting"}, status_code=503)
+        journal_ok = await processes.journal.ping()
         health = {
             name: {
                 "state": report.breaker.value,
@@ -42,7 +43,10 @@ def _health_routes(runtime: Runtime) -> list[BaseRoute]:
             }
             for name, report in sources.health().items()
         }
-        return JSONResponse({"status": "ready", "sources": health})
+        return JSONResponse(
+            {"status": "ready" if journal_ok else "journal unreachable", "sources": health},
+            status_code=200 if journal_ok else 503,
+        )
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
 
