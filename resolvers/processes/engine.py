@@ -75,36 +75,24 @@ async def execute(
         try:
             result = await step.run(rt, workflow, results)
         except SourceError as error:
-            await journal.record_step(
-                workflow_id, record.position, "FAILED", error=_error_text(error)
-            )
-            if not pivot_done and not error.transient:
-                await journal.transition(
-                    workflow_id,
-                    "FAILED",
-                    rt.audit(
-                        f"{kind}.failed",
-                        "failed",
-                        detail=f"{step.name}: {_error_text(error)}",
-                        workflow_id=workflow_id,
-                        order_number=workflow.order_number,
-                    ),
-                    [(f"{kind}.failed", {"id": workflow_id, "step": step.name})],
-                )
-                return "FAILED"
+            text = _error_text(error)
+            await journal.record_step(workflow_id, record.position, "FAILED", error=text)
+            # Nothing irreversible happened yet and retrying cannot help: fail. Otherwise
+            # park it for forward recovery.
+            status = "FAILED" if not pivot_done and not error.transient else "PARKED"
             await journal.transition(
                 workflow_id,
-                "PARKED",
+                status,
                 rt.audit(
-                    f"{kind}.parked",
-                    "parked",
-                    detail=f"{step.name}: {_error_text(error)}",
+                    f"{kind}.{status.lower()}",
+                    status.lower(),
+                    detail=f"{step.name}: {text}",
                     workflow_id=workflow_id,
                     order_number=workflow.order_number,
                 ),
-                [(f"{kind}.parked", {"id": workflow_id, "step": step.name})],
+                [(f"{kind}.{status.lower()}", {"id": workflow_id, "step": step.name})],
             )
-            return "PARKED"
+            return status
         results[step.name] = result
         await journal.record_step(workflow_id, record.position, "DONE", result=result)
         pivot_done = pivot_done or step.name == plan.pivot

@@ -21,7 +21,7 @@ from .eligibility import RefundAsk, assess
 from .engine import Plan, Step, execute
 from .idempotency import bind, idempotent
 
-__all__ = ["REFUND", "approve_refund", "reject_refund", "request_refund"]
+__all__ = ["REFUND", "approve_refund", "comment_once", "reject_refund", "request_refund"]
 
 CENT = Decimal("0.01")
 
@@ -125,22 +125,27 @@ async def case_for_order(rt: Runtime, wf: WorkflowRecord, subject: str) -> str:
     return case_id
 
 
-async def _crm_comment(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+async def comment_once(rt: Runtime, wf: WorkflowRecord, subject: str, body: str) -> dict[str, Any]:
+    """Comment on the order's case once: an earlier comment with our marker is reused."""
     crm = rt.sources.writes.crm
-    case_id = await case_for_order(rt, wf, f"Refund for order {wf.order_number}")
+    case_id = await case_for_order(rt, wf, subject)
     existing = await crm.comment_with_marker(case_id, marker(wf.id), rt.call)
     if existing:
         return {"caseId": case_id, "commentId": existing}
+    comment = await crm.add_comment(case_id, f"{body} {marker(wf.id)}", rt.call)
+    return {"caseId": case_id, "commentId": comment}
+
+
+async def _crm_comment(
+    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     memo = done.get("erp.credit_memo", {}).get("creditMemoRequest", "pending")
     body = (
         f"Refund of {wf.amount} {wf.currency} ({wf.reason.lower().replace('_', ' ')}) issued "
         f"through Order360; OMS refund {done['oms.refund']['omsRefundId']}, ERP credit memo "
-        f"request {memo}. {marker(wf.id)}"
+        f"request {memo}."
     )
-    comment = await crm.add_comment(case_id, body, rt.call)
-    return {"caseId": case_id, "commentId": comment}
+    return await comment_once(rt, wf, f"Refund for order {wf.order_number}", body)
 
 
 REFUND = Plan(

@@ -19,7 +19,7 @@ from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, live_order
 from .engine import Plan, Step, execute
 from .idempotency import bind, idempotent
-from .refund import case_for_order, marker, request_refund
+from .refund import comment_once, marker, request_refund
 
 __all__ = ["REPLACEMENT", "request_replacement"]
 
@@ -59,17 +59,12 @@ async def _erp_return(
 async def _crm_comment(
     rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    crm = rt.sources.writes.crm
-    case_id = await case_for_order(rt, wf, f"Replacement for order {wf.order_number}")
-    existing = await crm.comment_with_marker(case_id, marker(wf.id), rt.call)
-    if existing:
-        return {"caseId": case_id, "commentId": existing}
     body = (
         f"Replacement order {done['oms.replacement_order']['orderNumber']} sent through Order360 "
         f"({wf.reason.lower().replace('_', ' ')}); ERP return "
-        f"{done['erp.customer_return']['customerReturn']}. {marker(wf.id)}"
+        f"{done['erp.customer_return']['customerReturn']}."
     )
-    return {"caseId": case_id, "commentId": await crm.add_comment(case_id, body, rt.call)}
+    return await comment_once(rt, wf, f"Replacement for order {wf.order_number}", body)
 
 
 REPLACEMENT = Plan(
