@@ -9,40 +9,17 @@ spread chain); this walk remembers each fragment's count.
 
 from __future__ import annotations
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import DocumentNode
 
-from .document import CAP, MAX_NESTING, FragmentMemo, LimitRule, operations
+from .document import CAP, LimitRule, operations, selection_counter
 
 __all__ = ["MaxAliases", "alias_count"]
 
 
 def alias_count(document: DocumentNode) -> int:
     """Aliases over every operation of ``document``, each spread counting its fragment."""
-    memo = FragmentMemo(document)
-
-    def count(selection_set: SelectionSetNode, level: int) -> int:
-        if level > MAX_NESTING:
-            return CAP
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += 1 if selection.alias else 0
-                if selection.selection_set is not None:
-                    total += count(selection.selection_set, level + 1)
-            elif isinstance(selection, InlineFragmentNode):
-                total += count(selection.selection_set, level + 1)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                total += memo.measure(name, name, lambda f: count(f.selection_set, level + 1))
-        return min(total, CAP)
-
-    return min(sum(count(op.selection_set, 0) for op in operations(document)), CAP)
+    count = selection_counter(document, lambda field: 1 if field.alias else 0, into_fields=True)
+    return min(sum(count(op.selection_set) for op in operations(document)), CAP)
 
 
 class MaxAliases(LimitRule):

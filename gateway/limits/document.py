@@ -14,9 +14,13 @@ from typing import ClassVar, Self
 from graphql import (
     ASTValidationRule,
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionSetNode,
     ValidationContext,
     ValidationRule,
 )
@@ -70,6 +74,37 @@ class FragmentMemo:
             finally:
                 self._active.discard(key)
         return self._values[key]
+
+
+def selection_counter(
+    document: DocumentNode, score: Callable[[FieldNode], int], *, into_fields: bool
+) -> Callable[[SelectionSetNode], int]:
+    """A counter of ``score`` over a selection set, through inline fragments and spreads.
+
+    Each named fragment is walked once and its count reused on every spread, so a chain
+    of spreads costs linear time. With ``into_fields`` the walk also descends into the
+    fields' own selections (aliases anywhere); without, it stays at the top level (root
+    fields).
+    """
+    memo = FragmentMemo(document)
+
+    def count(selection_set: SelectionSetNode, level: int) -> int:
+        if level > MAX_NESTING:
+            return CAP
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += score(selection)
+                if into_fields and selection.selection_set is not None:
+                    total += count(selection.selection_set, level + 1)
+            elif isinstance(selection, InlineFragmentNode):
+                total += count(selection.selection_set, level + 1)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                total += memo.measure(name, name, lambda f: count(f.selection_set, level + 1))
+        return min(total, CAP)
+
+    return lambda selection_set: count(selection_set, 0)
 
 
 class LimitRule(SchemaExtension):

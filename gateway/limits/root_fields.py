@@ -7,38 +7,17 @@ reached through root-level fragments count once per spread.
 
 from __future__ import annotations
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import DocumentNode
 
-from .document import CAP, MAX_NESTING, FragmentMemo, LimitRule, operations
+from .document import LimitRule, operations, selection_counter
 
 __all__ = ["MaxRootFields", "root_field_count"]
 
 
 def root_field_count(document: DocumentNode) -> int:
     """The most root fields any one operation of ``document`` selects."""
-    memo = FragmentMemo(document)
-
-    def count(selection_set: SelectionSetNode, level: int) -> int:
-        if level > MAX_NESTING:
-            return CAP
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += 1
-            elif isinstance(selection, InlineFragmentNode):
-                total += count(selection.selection_set, level + 1)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                total += memo.measure(name, name, lambda f: count(f.selection_set, level + 1))
-        return min(total, CAP)
-
-    return max((count(op.selection_set, 0) for op in operations(document)), default=0)
+    count = selection_counter(document, lambda field: 1, into_fields=False)
+    return max((count(op.selection_set) for op in operations(document)), default=0)
 
 
 class MaxRootFields(LimitRule):
