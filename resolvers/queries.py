@@ -40,7 +40,8 @@ class CodedPreviewError(CodedError):
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.code = code  # type: ignore[assignment]
+        # errors[] codes come from the contract's fixed list; anything else is input.
+        self.code = {"NOT_FOUND": "NOT_FOUND", "FORBIDDEN": "FORBIDDEN"}.get(code, "BAD_USER_INPUT")  # type: ignore[assignment]
 
 
 class CaseNotFound(CodedError):
