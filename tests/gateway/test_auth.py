@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc import jws, jwt
+from joserfc.jwk import OctKey, RSAKey
+from joserfc.jws import JWSRegistry
+from joserfc.registry import HeaderParameter
 
 from sandbox import generate_signing_key, issue_token
 
@@ -91,6 +93,26 @@ def _forged(signing_key: RSAKey) -> dict[str, str]:
             {"alg": "RS256", "typ": "JWT", "kid": signing_key.kid}, claims, signing_key
         ),
         "oversized": "a" * 10_000,
+        # HS/RS confusion: an HMAC "signed" with the public key's text is never tried.
+        "hs256_confusion": jws.serialize_compact(
+            {"alg": "HS256", "typ": "at+jwt", "kid": signing_key.kid},
+            json.dumps(claims).encode(),
+            OctKey.import_key(json.dumps(signing_key.as_dict(private=False)).encode()),
+            algorithms=["HS256"],
+        ),
+        # Signed by the real key, but marks an extension we do not understand as critical.
+        "unknown_crit": jws.serialize_compact(
+            {
+                "alg": "RS256",
+                "typ": "at+jwt",
+                "kid": signing_key.kid,
+                "crit": ["x-order360"],
+                "x-order360": 1,
+            },
+            json.dumps(claims).encode(),
+            signing_key,
+            registry=JWSRegistry(header_registry={"x-order360": HeaderParameter("x", "int")}),
+        ),
     }
 
 
@@ -106,6 +128,8 @@ def _forged(signing_key: RSAKey) -> dict[str, str]:
         "wrong_issuer",
         "id_token_typ",
         "oversized",
+        "unknown_crit",
+        "hs256_confusion",
     ],
 )
 async def test_bad_tokens_are_401(
