@@ -9,7 +9,7 @@ charges after validation, before the first resolver.
 
 from __future__ import annotations
 
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
 from .errors import CodedErrors
 from .limits import MaxAliases, MaxDepth, MaxRootFields, MaxTokens, QueryCost
@@ -19,7 +19,25 @@ from .schema_privacy import SchemaPrivacy
 from .settings import Settings
 from .stale_marker import StaleMarker
 
-__all__ = ["edge_extensions"]
+__all__ = ["CachedParsing", "CachedValidation", "edge_extensions"]
+
+# Bounded: every distinct document text is a key (MaxTokens has refused the huge ones
+# before parsing, and runs first so a cached parse never skips it).
+DOCUMENT_CACHE_SIZE = 256
+
+
+class CachedParsing(ParserCache):
+    """Strawberry's parser cache, shared by every request (an LRU of documents)."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=DOCUMENT_CACHE_SIZE)
+
+
+class CachedValidation(ValidationCache):
+    """Strawberry's validation cache; the key includes the limit rules, which are static."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=DOCUMENT_CACHE_SIZE)
 
 
 def edge_extensions(settings: Settings, budgets: BudgetStore) -> list[type[SchemaExtension]]:
@@ -31,10 +49,12 @@ def edge_extensions(settings: Settings, budgets: BudgetStore) -> list[type[Schem
         StaleMarker,
         OperationSelection,
         MaxTokens.configured(limits.max_tokens),
+        CachedParsing,
         MaxDepth.configured(limits.max_depth),
         MaxAliases.configured(limits.max_aliases),
         MaxRootFields.configured(limits.max_root_fields),
         QueryCost.configured(limits.max_query_cost, budgets),
+        CachedValidation,
     ]
     if settings.env == "production":
         extensions.append(SchemaPrivacy)

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from .carriers import CarrierHub, EasyPostCarrier, FedExCarrier
 from .config import SourcePolicy, SourcesConfig
@@ -94,6 +95,15 @@ def _limits(policy: SourcePolicy) -> httpx.Limits:
     )
 
 
+def _transport(
+    policy: SourcePolicy, given: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncBaseTransport:
+    # aiohttp's connection pool under httpx's API: a fraction of httpcore's CPU per
+    # call (bench/results: 0.55 ms vs 3.1 ms per request), same request/response types,
+    # so MockTransport and ASGITransport still replace it in tests.
+    return given if given is not None else AiohttpTransport(limits=_limits(policy))
+
+
 def _plain_client(
     base_url: str,
     policy: SourcePolicy,
@@ -103,7 +113,7 @@ def _plain_client(
     return httpx.AsyncClient(
         base_url=base_url,
         auth=auth,
-        transport=transport,
+        transport=_transport(policy, transport),
         timeout=_timeout(policy),
         limits=_limits(policy),
     )
@@ -124,7 +134,7 @@ def _client_credentials_client(
         token_endpoint_auth_method="client_secret_post",
         grant_type="client_credentials",
         base_url=base_url,
-        transport=transport,
+        transport=_transport(policy, transport),
         timeout=_timeout(policy),
         limits=_limits(policy),
     )
