@@ -146,6 +146,7 @@ async def throughput(
     stack = client.stack
     done: list[float] = []
     failures = 0
+    first_failure: list[bytes] = []
     stop = time.perf_counter() + duration_s
 
     async def worker(offset: int) -> None:
@@ -157,6 +158,8 @@ async def throughput(
             status, body = await client.post(request)
             if status != 200 or b'"errors"' in body:
                 failures += 1
+                if not first_failure:
+                    first_failure.append(body[:400])
             done.append(time.perf_counter() - t0)
             i += concurrency
 
@@ -170,7 +173,9 @@ async def throughput(
     client_cpu = time.process_time() - cl0
     n = len(done)
     if failures:
-        raise RuntimeError(f"{failures} of {n} requests failed at c={concurrency}")
+        raise RuntimeError(
+            f"{failures} of {n} requests failed at c={concurrency}; first: {first_failure[:1]}"
+        )
     return {
         "concurrency": concurrency,
         "requests": n,

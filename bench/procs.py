@@ -161,6 +161,8 @@ def stack(
             [
                 *("taskset", "-c", str(cores[0]), ORDER360, "sandbox"),
                 *("--port", str(sandbox_port), "--latency-ms", str(latency_ms)),
+                # Measure the gateway, not Shopify Plus's 20 calls/s leaky bucket.
+                *("--shopify-bucket", "1000000", "--shopify-leak-per-s", "100000"),
             ],
             env=env,
             stdout=(workdir / "sandbox.log").open("wb"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8100)
     sandbox.add_argument("--latency-ms", type=int, default=None)
     sandbox.add_argument("--seed", type=int, default=None)
+    sandbox.add_argument(
+        "--shopify-bucket",
+        type=int,
+        default=None,
+        help="Shopify call-limit bucket size (default 400, Shopify Plus); raise for load tests",
+    )
+    sandbox.add_argument(
+        "--shopify-leak-per-s", type=float, default=None, help="bucket leak rate (default 20/s)"
+    )
     commands.add_parser("export-schema", help="print the GraphQL SDL")
     return parser
 
@@ -89,6 +99,10 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
         signing_key=load_or_create_signing_key(settings.sandbox.key_file),
         issuer=settings.auth.issuer,
     )
+    if args.shopify_bucket is not None:
+        config = dataclasses.replace(config, shopify_bucket_size=args.shopify_bucket)
+    if args.shopify_leak_per_s is not None:
+        config = dataclasses.replace(config, shopify_leak_per_s=args.shopify_leak_per_s)
     print(f"Sandbox: http://{args.host}:{args.port}/sandbox/", flush=True)
     uvicorn.run(create_standalone_app(config), host=args.host, port=args.port, log_level="warning")
 
