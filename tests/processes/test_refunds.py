@@ -215,3 +215,16 @@ async def test_line_refund_uses_the_oms_calculation(proc: Any) -> None:
     after = (await proc.run(ORDER_VIEW, {"n": order.name}, scope=AGENT))["data"]["order"]
     if request["status"] == "COMPLETED":
         assert after["lines"][0]["refundableQuantity"] == line["refundableQuantity"] - 1
+
+
+async def test_completed_refund_invalidates_the_cached_reads(proc: Any) -> None:
+    order = paid_delivered(proc.world)
+    before = (await proc.run(ORDER_VIEW, {"n": order.name}, scope=AGENT))["data"]["order"]
+    memos_before = {i["documentNumber"] for i in before["invoices"] if i["kind"] == "CREDIT_MEMO"}
+    body = await proc.run(REQUEST_REFUND, refund_input(order, "5.00"), scope=AGENT)
+    assert body["data"]["requestRefund"]["refundRequest"]["status"] == "COMPLETED"
+    after = (await proc.run(ORDER_VIEW, {"n": order.name}, scope=AGENT))["data"]["order"]
+    memos_after = {i["documentNumber"] for i in after["invoices"] if i["kind"] == "CREDIT_MEMO"}
+    assert len(memos_after - memos_before) == 1  # the billing read was cached (TTL 60 s)
+    new = next(r for r in after["refunds"] if r["amount"]["amount"] == "5.00")
+    assert new["erpCreditMemo"] in memos_after - memos_before
