@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import strawberry
 
@@ -69,6 +69,8 @@ class Context:
     stale: StaleLog
     processes: ProcessEnv | None = None
     """The journal and settings of the governed processes (absent: read-only gateway)."""
+    views: dict[str, Any] = field(default_factory=dict)
+    """Per-request memo of cross-system order views (timeline, discrepancies, sections)."""
 
     def mark_stale(self, info: Info, kind: str, key: Hashable) -> None:
         """If (kind, key) was served stale, note the field at ``info.path`` for the client."""

@@ -39,7 +39,21 @@ def parcel_refs(order: OmsOrder) -> list[tuple[str, str]]:
     ]
 
 
-async def gather_order(order: OmsOrder, context: Context) -> OrderView:
+def gather_order(order: OmsOrder, context: Context) -> asyncio.Future[OrderView]:
+    """The order's view across systems, computed once per request and order.
+
+    ``timeline``, ``discrepancies`` and ``sections`` all need it; the first asks, the
+    others share the same future.
+    """
+    found = context.views.get(order.id)
+    if found is None:
+        found = asyncio.ensure_future(_gather(order, context))
+        context.views[order.id] = found
+    view: asyncio.Future[OrderView] = found
+    return view
+
+
+async def _gather(order: OmsOrder, context: Context) -> OrderView:
     """Load the order's ERP, CRM and carrier data through the request's loaders."""
     loaders = context.loaders
     customer_id = order.customer.id if order.customer else None
