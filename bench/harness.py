@@ -71,6 +71,9 @@ async def rig(*, latency_ms: int, cache_ttl_s: float) -> AsyncIterator[Rig]:
         "ORDER360_ISSUER": ISSUER,
         "ORDER360_CACHE_TTL_SECONDS": str(cache_ttl_s),
         "ORDER360_REQUEST_DEADLINE_MS": "10000",
+        "ORDER360_RATE_LIMIT_CAPACITY": "100000000",
+        "ORDER360_RATE_LIMIT_RESTORE_PER_S": "100000000",
+        "ORDER360_MAX_QUERY_COST": "100000",
     }
     app = create_app(
         load_settings(environ, env_file=None), transport=httpx.ASGITransport(app=sandbox_app)

@@ -46,4 +46,4 @@ async def find_order(
             context.loaders.order_by_id.prime(record.id, record)
     if record is None or not visible(info, record):
         raise OrderNotFound()
-    return Order(record=record)
+    return Order.of(record)

@@ -112,9 +112,7 @@ async def list_orders(
     edges = []
     for record in page.orders:
         context.loaders.order_by_id.prime(record.id, record)
-        edges.append(
-            OrderEdge(cursor=OrderCursor.after(record).encode(), node=Order(record=record))
-        )
+        edges.append(OrderEdge(cursor=OrderCursor.after(record).encode(), node=Order.of(record)))
     end = edges[-1].cursor if edges else None
     return OrderConnection(
         edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)

@@ -31,39 +31,26 @@ SECTION_ORDER = ("oms", "erp", "crm", "carrier")
 
 @strawberry.type(description="One line of an order, from the OMS.")
 class OrderLine:
-    """GraphQL face of an OMS order line."""
+    """GraphQL face of an OMS order line (plain fields: no resolver per leaf)."""
 
-    line: strawberry.Private[OmsLine]
+    id: strawberry.ID = strawberry.field(description="Line id (shopify:LineItem:<id>).")
+    sku: str = strawberry.field(description="Stock keeping unit (equals the ERP material number).")
+    title: str = strawberry.field(description="Product title as sold.")
+    quantity: int = strawberry.field(description="Quantity ordered.")
+    unit_price: Money = strawberry.field(description="Price of one unit.")
+    refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
 
-    @strawberry.field(description="Line id.")
-    def id(self) -> strawberry.ID:
-        """``shopify:LineItem:<id>``."""
-        return strawberry.ID(f"shopify:LineItem:{self.line.id}")
-
-    @strawberry.field(description="Stock keeping unit (equals the ERP material number).")
-    def sku(self) -> str:
-        """The SKU."""
-        return self.line.sku
-
-    @strawberry.field(description="Product title as sold.")
-    def title(self) -> str:
-        """The line's name."""
-        return self.line.title
-
-    @strawberry.field(description="Quantity ordered.")
-    def quantity(self) -> int:
-        """Units ordered."""
-        return self.line.quantity
-
-    @strawberry.field(description="Price of one unit.")
-    def unit_price(self) -> Money:
-        """Unit price before order-level discounts."""
-        return Money.of(self.line.unit_price)
-
-    @strawberry.field(description="Units that can still be refunded.")
-    def refundable_quantity(self) -> int:
-        """Ordered minus already refunded."""
-        return max(0, self.line.quantity - self.line.refunded_quantity)
+    @classmethod
+    def of(cls, line: OmsLine) -> OrderLine:
+        """Shape an OMS line once; every leaf is then a plain attribute."""
+        return cls(
+            id=strawberry.ID(f"shopify:LineItem:{line.id}"),
+            sku=line.sku,
+            title=line.title,
+            quantity=line.quantity,
+            unit_price=Money.of(line.unit_price),
+            refundable_quantity=max(0, line.quantity - line.refunded_quantity),
+        )
 
 
 @strawberry.type(description="One thing that happened to an order, in any system.")
@@ -94,46 +81,37 @@ class Order:
     """An order 360. Fields filled by systems other than the OMS are nullable on purpose."""
 
     record: strawberry.Private[OmsOrder]
+    # The OMS's own fields are shaped once (``Order.of``) and served as plain attributes:
+    # no resolver call per leaf.
+    id: strawberry.ID = strawberry.field(description="Order id (shopify:Order:<id>).")
+    number: str = strawberry.field(description='Customer-facing order number, e.g. "#1001".')
+    channel: str = strawberry.field(
+        description="Sales channel: web, store, marketplace or partner:<id>."
+    )
+    placed_at: datetime = strawberry.field(description="When the order was placed (UTC).")
+    status: OrderStatus = strawberry.field(description="Where the order stands.")
+    financial_status: FinancialStatus = strawberry.field(description="Payment state.")
+    total: Money = strawberry.field(description="Order total, tax included.")
+    refundable: Money = strawberry.field(
+        description="Still refundable: total paid minus refunds already made."
+    )
+    lines: list[OrderLine] = strawberry.field(description="Order lines, from the OMS.")
 
-    @strawberry.field(description="Order id (shopify:Order:<id>).")
-    def id(self) -> strawberry.ID:
-        """The facade id."""
-        return strawberry.ID(f"shopify:Order:{self.record.id}")
-
-    @strawberry.field(description='Customer-facing order number, e.g. "#1001".')
-    def number(self) -> str:
-        """The OMS order name."""
-        return self.record.number
-
-    @strawberry.field(description="Sales channel: web, store, marketplace or partner:<id>.")
-    def channel(self) -> str:
-        """Where the order was placed."""
-        return self.record.channel
-
-    @strawberry.field(description="When the order was placed (UTC).")
-    def placed_at(self) -> datetime:
-        """Creation time in the OMS."""
-        return self.record.placed_at
-
-    @strawberry.field(description="Where the order stands.")
-    def status(self) -> OrderStatus:
-        """Canonical status derived from the OMS."""
-        return self.record.status
-
-    @strawberry.field(description="Payment state.")
-    def financial_status(self) -> FinancialStatus:
-        """As the OMS records it."""
-        return self.record.financial_status
-
-    @strawberry.field(description="Order total, tax included.")
-    def total(self) -> Money:
-        """The OMS total price."""
-        return Money.of(self.record.total)
-
-    @strawberry.field(description="Still refundable: total paid minus refunds already made.")
-    def refundable(self) -> Money:
-        """Never negative."""
-        return Money.of(self.record.refundable)
+    @classmethod
+    def of(cls, record: OmsOrder) -> Order:
+        """The order 360 of an OMS order."""
+        return cls(
+            record=record,
+            id=strawberry.ID(f"shopify:Order:{record.id}"),
+            number=record.number,
+            channel=record.channel,
+            placed_at=record.placed_at,
+            status=record.status,
+            financial_status=record.financial_status,
+            total=Money.of(record.total),
+            refundable=Money.of(record.refundable),
+            lines=[OrderLine.of(line) for line in record.lines],
+        )
 
     @strawberry.field(
         description="The customer, from the CRM (OMS data when the CRM has no contact)."
@@ -150,11 +128,6 @@ class Order:
         contact = await info.context.loaders.contact_by_oms_customer.load(oms_customer.id)
         info.context.mark_stale(info, "contact_by_oms_customer", oms_customer.id)
         return Customer.of(contact, oms_customer)
-
-    @strawberry.field(description="Order lines, from the OMS.")
-    def lines(self) -> list[OrderLine]:
-        """Every line, in OMS order."""
-        return [OrderLine(line=line) for line in self.record.lines]
 
     @strawberry.field(description="The ERP sales order, when the ERP has it.")
     async def erp_sales_order(self, info: Info) -> ErpSalesOrder | None:
