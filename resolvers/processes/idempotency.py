@@ -15,7 +15,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sources import ClaimKind
+from sources import ClaimKind, SourceError
 
 from .base import Problem, Refused, Runtime
 
@@ -80,7 +80,10 @@ async def idempotent(
     resume = claim.workflow_id if claim.kind is ClaimKind.RESUME else None
     try:
         workflow_id = await run(resume)
-    except Refused:
+    except (Refused, SourceError):
+        # Refused, or an upstream failed before the workflow existed (e.g. the OMS was
+        # down during eligibility): nothing was done, so the key is free for a retry.
+        # A claim already bound to a workflow is kept, so the retry resumes it.
         await rt.journal.release_claim(scope, key)
         raise
     await rt.journal.finish_claim(scope, key, workflow_id, json.dumps({"workflow": workflow_id}))

@@ -14,7 +14,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sources import Money, SourceBadResponse, WorkflowRecord
+from sources import Money, SourceBadResponse, SourceError, WorkflowRecord
 
 from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, assess
@@ -186,6 +186,16 @@ async def request_refund(
                 "refund.requested",
                 f"refused:{refused.problems[0].code}",
                 detail=str(refused),
+                order_number=ask.order_number,
+            )
+        )
+        raise
+    except SourceError as error:
+        await rt.journal.audit(
+            rt.audit(
+                "refund.requested",
+                f"failed:{error.code}",
+                detail=f"{error.source} failed before anything was written",
                 order_number=ask.order_number,
             )
         )

@@ -91,13 +91,15 @@ class Claims:
             )
 
     async def release_claim(self, scope: str, key: str) -> None:
-        """Forget a claim whose request was refused before doing anything (safe to retry)."""
+        """Forget a claim whose request stopped before creating its workflow (safe to retry)."""
         async with self._engine.begin() as conn:
             await conn.execute(
                 idempotency.delete().where(
                     idempotency.c.scope == scope,
                     idempotency.c.idem_key == key,
                     idempotency.c.status == "in_flight",
+                    # Once a workflow exists the key must lead back to it, never be reused.
+                    idempotency.c.workflow_id.is_(None),
                 )
             )
 

@@ -228,3 +228,15 @@ async def test_completed_refund_invalidates_the_cached_reads(proc: Any) -> None:
     assert len(memos_after - memos_before) == 1  # the billing read was cached (TTL 60 s)
     new = next(r for r in after["refunds"] if r["amount"]["amount"] == "5.00")
     assert new["erpCreditMemo"] in memos_after - memos_before
+
+
+async def test_an_upstream_outage_before_any_write_frees_the_key(proc: Any) -> None:
+    order = paid_delivered(proc.world)
+    same = refund_input(order, "5.00")
+    await proc.sandbox.put("/faults/oms", json={"error_rate": 1.0, "error_status": 503})
+    failed = await proc.run(REQUEST_REFUND, same, scope=AGENT)
+    assert failed["data"] is None
+    assert failed["errors"][0]["extensions"] == {"code": "SOURCE_UNAVAILABLE", "source": "oms"}
+    await proc.sandbox.delete("/faults")
+    retried = await proc.run(REQUEST_REFUND, same, scope=AGENT)  # at once, same key
+    assert retried["data"]["requestRefund"]["refundRequest"]["status"] == "COMPLETED"
