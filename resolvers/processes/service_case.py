@@ -73,7 +73,7 @@ async def _record(
         order_id=order_id,
         channel=channel,
         amount=Decimal("0"),
-        currency="XXX",
+        currency="XXX",  # ISO 4217 "no currency": cases move no money
         reason="OTHER",
         requested_by=rt.principal.subject,
         requested_client=rt.principal.client_id,
