@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from sandbox.erp.rows import (
@@ -14,6 +15,23 @@ from sandbox.erp.rows import (
     item_text,
 )
 from sandbox.world import CreditMemoRequest, CustomerReturn
+from sandbox.world.model import Order
+
+
+def _sales_header(order: Order, created_at: datetime.datetime) -> Row:
+    """The organisational and audit fields every SD document header carries."""
+    created = day(created_at)
+    return {
+        "SalesOrganization": SALES_ORG[order.region],
+        "DistributionChannel": distribution_channel(order),
+        "OrganizationDivision": "00",
+        "SoldToParty": order.customer.sap_number,
+        "CreationDate": created,
+        "CreatedByUser": COMM_USER,
+        "LastChangeDate": created,
+        "LastChangeDateTime": created_at,
+        "PurchaseOrderByCustomer": order.name,
+    }
 
 
 def credit_memo_request_rows(request: CreditMemoRequest) -> tuple[Row, list[Row]]:
@@ -24,15 +42,7 @@ def credit_memo_request_rows(request: CreditMemoRequest) -> tuple[Row, list[Row]
     header: Row = {
         "CreditMemoRequest": request.number,
         "CreditMemoRequestType": request.doc_type,
-        "SalesOrganization": SALES_ORG[order.region],
-        "DistributionChannel": distribution_channel(order),
-        "OrganizationDivision": "00",
-        "SoldToParty": order.customer.sap_number,
-        "CreationDate": created,
-        "CreatedByUser": COMM_USER,
-        "LastChangeDate": created,
-        "LastChangeDateTime": request.created_at,
-        "PurchaseOrderByCustomer": order.name,
+        **_sales_header(order, request.created_at),
         "CreditMemoRequestDate": created,
         "TotalNetAmount": request.net,
         "TransactionCurrency": request.currency,
@@ -81,15 +91,7 @@ def customer_return_rows(customer_return: CustomerReturn) -> tuple[Row, list[Row
     header: Row = {
         "CustomerReturn": customer_return.number,
         "CustomerReturnType": customer_return.doc_type,
-        "SalesOrganization": SALES_ORG[order.region],
-        "DistributionChannel": distribution_channel(order),
-        "OrganizationDivision": "00",
-        "SoldToParty": order.customer.sap_number,
-        "CreationDate": created,
-        "CreatedByUser": COMM_USER,
-        "LastChangeDate": created,
-        "LastChangeDateTime": customer_return.created_at,
-        "PurchaseOrderByCustomer": order.name,
+        **_sales_header(order, customer_return.created_at),
         "CustomerReturnDate": created,
         "TotalNetAmount": customer_return.net,
         "TransactionCurrency": order.currency,
