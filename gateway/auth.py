@@ -5,6 +5,10 @@ only from the configured JWKS (never from the token's own headers), header ``typ
 ``at+jwt``, exact ``iss``, ``aud`` naming us, ``exp``/``nbf`` with at most 60 s of
 leeway, and a size cap before anything is decoded. The JWKS is cached and fetched
 again when a token names an unknown ``kid``, at most once per cooldown.
+
+A token that passed every check is remembered for a short while (as Envoy's
+``jwt_cache_config`` does): the same token again skips the signature check and the
+claim checks, but never its expiry, which is compared on every use.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from cachetools import TTLCache
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -28,6 +33,10 @@ __all__ = ["ALGORITHMS", "InvalidToken", "JwksCache", "TokenVerifier"]
 ALGORITHMS = ("RS256", "ES256")
 MAX_TOKEN_BYTES = 8192
 _ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
+# Verified tokens kept, and for how long at most (a key the issuer withdraws stops
+# being honoured for cached tokens after this).
+VERIFIED_TOKENS = 4096
+VERIFIED_TTL_S = 60.0
 
 
 class InvalidToken(Exception):
@@ -95,9 +104,27 @@ class TokenVerifier:
             exp={"essential": True},
             sub={"essential": True},
         )
+        self._leeway_s = min(settings.leeway_s, 60)
+        # token -> (principal, exp): only tokens that passed every check.
+        self._verified: TTLCache[str, tuple[Principal, float]] = TTLCache(
+            VERIFIED_TOKENS, VERIFIED_TTL_S
+        )
 
     async def verify(self, token: str) -> Principal:
-        """Every check of RFC 9068 §4 that applies to us, in order."""
+        """The token's principal: from the cache of verified tokens, else ``verify_fully``."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() <= expires + self._leeway_s:
+                return principal
+            del self._verified[token]
+            raise InvalidToken("token expired")
+        principal, expires = await self.verify_fully(token)
+        self._verified[token] = (principal, expires)
+        return principal
+
+    async def verify_fully(self, token: str) -> tuple[Principal, float]:
+        """Every check of RFC 9068 §4 that applies to us, in order; the principal and ``exp``."""
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("token too large")
         try:
@@ -115,7 +142,7 @@ class TokenVerifier:
             self._claims.validate(decoded.claims)
         except (JoseError, ValueError, KeyError) as exc:
             raise InvalidToken(_reason(exc)) from exc
-        return _principal(decoded.claims)
+        return _principal(decoded.claims), float(decoded.claims["exp"])
 
 
 def _reason(exc: Exception) -> str:

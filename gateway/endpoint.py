@@ -16,11 +16,11 @@ WebSockets and the GraphiQL page are still strawberry's.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -59,7 +59,7 @@ def _unauthenticated(message: str, error: str | None) -> Response:
         challenge += f', error="{error}", error_description="{message}"'
     body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
     return Response(
-        json.dumps(body),
+        orjson.dumps(body),
         status_code=401,
         media_type="application/json",
         headers={"WWW-Authenticate": challenge},

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -162,6 +163,10 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
 
 def _json(text: str | bytes, what: str) -> Any:
     try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass  # orjson is stricter (64-bit integers, depth 1024): the standard parser decides
+    try:
         return json.loads(text)
     except (ValueError, RecursionError):
         raise RequestProblem(400, f"{what} is not valid JSON.") from None
@@ -219,7 +224,7 @@ def json_response(
 ) -> Response:
     """A UTF-8 JSON response of the negotiated media type."""
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        orjson.dumps(body),
         status_code=status,
         media_type=f"{media}; charset=utf-8",
         headers=dict(headers or {}),

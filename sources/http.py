@@ -19,13 +19,11 @@ One ``Upstream`` per system wraps its long-lived ``httpx.AsyncClient`` and owns:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -43,6 +41,7 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthWindow
+from .json_body import decode_json
 from .oauth import AsyncOAuth2Client, OAuthError
 from .resilience import CircuitBreaker, RetryBudget, backoff_s
 
@@ -93,6 +92,9 @@ class Upstream:
         self.policy = policy
         self.health = health or HealthWindow()
         self._client = client
+        base = str(client.base_url)
+        # httpx joins relative paths onto the base path as a directory.
+        self._base = base if not base or base.endswith("/") else f"{base}/"
         self._bulkhead = asyncio.Semaphore(policy.concurrency)
         self.breaker = CircuitBreaker(policy.breaker)
         self.retry_budget = RetryBudget()
@@ -108,7 +110,7 @@ class Upstream:
         params: QueryParams | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """GET ``url`` and decode its JSON body (numbers as ``Decimal``)."""
+        """GET ``url`` and decode its JSON body (``sources.json_body``)."""
         answer = await self.request("GET", url, call, params=params, headers=headers)
         return answer.payload
 
@@ -127,10 +129,7 @@ class Upstream:
 
     def decode(self, content: bytes) -> Any:
         """Parse a JSON body; a malformed one is this source's ``SourceBadResponse``."""
-        try:
-            return json.loads(content, parse_float=Decimal)
-        except ValueError as exc:
-            raise SourceBadResponse(self.name, "response body is not valid JSON") from exc
+        return decode_json(self.name, content)
 
     async def request(
         self,
@@ -291,8 +290,11 @@ class Upstream:
         if headers:
             request_headers.update(headers)
         limit = self.policy.max_response_bytes
+        target = self._target(url, params)
+        if isinstance(target, httpx.URL):
+            params = None  # already in the URL
         async with self._client.stream(
-            method, url, params=params, json=json_body, headers=request_headers
+            method, target, params=params, json=json_body, headers=request_headers
         ) as response:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -312,6 +314,25 @@ class Upstream:
             content=bytes(body),
             request=response.request,
         )
+
+    def _target(self, url: str, params: QueryParams | None) -> httpx.URL | str:
+        """The absolute URL, parsed once.
+
+        Given a relative path and params, httpx parses the base URL, the path and the
+        query separately and validates each character of each in Python: for a long
+        SOQL or OData query that is most of the client's CPU per call. Joining the same
+        way httpx does (base path + path, the query encoded by ``httpx.QueryParams``)
+        and parsing once gives the same URL for less.
+        """
+        if params and "?" in url:
+            return url  # a query merged into a query: httpx's rules, not ours
+        if "://" not in url:
+            if not self._base:
+                return url
+            url = self._base + url.lstrip("/")
+        if params:
+            url = f"{url}?{httpx.QueryParams(params)}"
+        return httpx.URL(url)
 
     def _raise_for_status(
         self, response: httpx.Response, method: str, url: str, call: CallContext

@@ -48,7 +48,14 @@ from graphql import (
 
 from .document import CAP, MAX_NESTING, FragmentMemo, operations
 
-__all__ = ["ASSUMED_LIST_SIZE", "LOADS", "MAX_PAGE_SIZE", "Load", "estimate_cost"]
+__all__ = [
+    "ASSUMED_LIST_SIZE",
+    "LOADS",
+    "MAX_PAGE_SIZE",
+    "Load",
+    "estimate_cost",
+    "estimate_cost_reading",
+]
 
 ASSUMED_LIST_SIZE = 5
 """Items assumed in a list with no ``first``: parcels, cases, invoices, refunds of one order."""
@@ -111,6 +118,7 @@ class _Estimator:
         self.memo = FragmentMemo(document)
         self.mutation = schema.mutation_type
         self.variables = dict(variables)
+        self.read: set[str] = set()  # variables some ``first`` argument read
         for definition in operation.variable_definitions or ():
             name = definition.variable.name.value
             if name not in self.variables and isinstance(definition.default_value, IntValueNode):
@@ -128,6 +136,7 @@ class _Estimator:
             if isinstance(arg.value, IntValueNode):
                 given = int(arg.value.value)
             elif isinstance(arg.value, VariableNode):
+                self.read.add(arg.value.name.value)
                 given = self.variables.get(arg.value.name.value, given)
         if not isinstance(given, int) or isinstance(given, bool):
             given = MAX_PAGE_SIZE  # unknown: price the worst page the resolvers allow
@@ -204,11 +213,23 @@ def estimate_cost(
     variables: Mapping[str, Any] | None = None,
 ) -> int:
     """Estimated upstream loads of the operation (the costliest one when it is ambiguous)."""
+    return estimate_cost_reading(schema, document, operation_name, variables)[0]
+
+
+def estimate_cost_reading(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> tuple[int, frozenset[str]]:
+    """``estimate_cost`` and the names of the variables the estimate depends on."""
     costs = [0]
+    read: set[str] = set()
     for operation in _selected(document, operation_name):
         root = schema.get_root_type(operation.operation)
         if root is None:
             continue
         estimator = _Estimator(schema, document, operation, variables or {})
         costs.append(estimator.cost(operation.selection_set, root, False, 0))
-    return min(1 + max(costs), CAP)
+        read |= estimator.read
+    return min(1 + max(costs), CAP), frozenset(read)

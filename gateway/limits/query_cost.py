@@ -28,6 +28,7 @@ from resolvers import Context, Principal
 
 from ..rate_limit import BudgetStore, Throttle
 from .cost import estimate_cost
+from .cost_memo import CostMemo
 from .document import too_complex
 
 __all__ = ["QueryCost", "budget_key"]
@@ -51,11 +52,13 @@ class QueryCost(SchemaExtension):
 
     max_cost: ClassVar[int] = 1000
     budgets: ClassVar[BudgetStore]
+    memo: ClassVar[CostMemo | None] = None
 
     @classmethod
     def configured(cls, max_cost: int, budgets: BudgetStore) -> type[Self]:
         """A subclass with this maximum, charging ``budgets`` (one store per app)."""
-        return type(cls.__name__, (cls,), {"max_cost": max_cost, "budgets": budgets})
+        fields = {"max_cost": max_cost, "budgets": budgets, "memo": CostMemo()}
+        return type(cls.__name__, (cls,), fields)
 
     def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
         self.requested = 0
@@ -72,12 +75,15 @@ class QueryCost(SchemaExtension):
 
     async def _admit(self, context: ExecutionContext) -> GraphQLError | None:
         assert context.graphql_document is not None
-        self.requested = estimate_cost(
-            context.schema._schema,
-            context.graphql_document,
-            context.operation_name,
-            context.variables,
-        )
+        schema, document = context.schema._schema, context.graphql_document
+        if self.memo is not None and context.query is not None:
+            self.requested = self.memo.estimate(
+                schema, context.query, document, context.operation_name, context.variables
+            )
+        else:
+            self.requested = estimate_cost(
+                schema, document, context.operation_name, context.variables
+            )
         if self.requested > self.max_cost:
             return too_complex("The operation is too expensive: select fewer objects or pages.")
         principal = _principal(context.context)

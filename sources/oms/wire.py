@@ -1,9 +1,10 @@
 """Shopify Admin REST order payloads → canonical models.
 
 Money fields are decimal strings, except ``refund_line_items[].subtotal`` and
-``total_tax`` which are JSON numbers (parsed as ``Decimal`` by the call layer, never
-float). Timestamps carry the shop's offset and are normalised to UTC. Ids are 64-bit
-integers and become strings.
+``total_tax`` which are JSON numbers, read through ``str()`` into ``Decimal`` (exact:
+``sources.json_body`` sends any literal a float could not hold to the exact parser).
+Timestamps carry the shop's offset and are normalised to UTC. Ids are 64-bit integers
+and become strings.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -195,3 +196,37 @@ async def test_websocket_upgrade_is_refused(sandbox_app) -> None:
         await app(scope, receive, send)
     # No subscriptions are served yet: the upgrade is refused before it is accepted.
     assert [m["type"] for m in sent] == ["websocket.close"]
+
+
+async def test_a_remembered_token_is_still_refused_once_it_expires(
+    sandbox_app, signing_key: RSAKey
+) -> None:
+    from gateway.auth import InvalidToken, JwksCache, TokenVerifier
+    from gateway.settings import AuthSettings
+
+    settings = AuthSettings(
+        jwks_url=None, issuer="urn:order360:sandbox-idp", audience="order360", leeway_s=0
+    )
+    transport = httpx.ASGITransport(app=sandbox_app)
+    async with httpx.AsyncClient(transport=transport) as client:
+        jwks = JwksCache(client, "http://sandbox.test/sandbox/idp/.well-known/jwks.json")
+        verifier = TokenVerifier(jwks, settings)
+        minted = issue_token(
+            signing_key,
+            issuer=settings.issuer,
+            subject="brief",
+            scope="orders:read",
+            ttl_seconds=1,
+        )
+        first = await verifier.verify(minted)
+        assert await verifier.verify(minted) is first  # the second use is a cache hit
+        await asyncio.sleep(max(0.0, json.loads(_claims(minted))["exp"] - time.time()) + 1.1)
+        with pytest.raises(InvalidToken, match="expired"):
+            await verifier.verify(minted)
+        with pytest.raises(InvalidToken, match="expired"):
+            await verifier.verify(minted)  # and again, now from the full checks
+
+
+def _claims(token: str) -> str:
+    payload = token.split(".")[1]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()

@@ -149,3 +149,34 @@ def test_suggestions_are_cut() -> None:
     assert without_suggestions("Unknown argument.") == "Unknown argument."
     inside = "Unknown field 'statsu'. Did you mean 'status' or 'state'? Found: { statsu: OPEN }."
     assert without_suggestions(inside) == "Unknown field 'statsu'. Found: { statsu: OPEN }."
+
+
+def test_the_cost_memo_prices_like_the_estimator_for_every_input(schema: GraphQLSchema) -> None:
+    from gateway.limits.cost_memo import CostMemo
+
+    query = (
+        "query P($first: Int = 7, $n: String) { orders(first: $first) "
+        "{ edges { node { customer { name } } } } order(number: $n) { number } }"
+    )
+    document = parse(query)
+    memo = CostMemo()
+    inputs: list[dict[str, object]] = [
+        {"first": 3, "n": "#1"},
+        {"first": 3, "n": "#2"},  # another order number: the same price, from the memo
+        {"first": 50, "n": "#1"},
+        {"n": "#1"},  # the document's default page
+        {"first": None},  # explicit null: the worst page
+        {"first": True},
+        {"first": [1]},  # unhashable junk still prices (validation refuses it later)
+        {"first": 3, "n": "#1"},
+    ]
+    for variables in inputs:
+        expected = estimate_cost(schema, document, None, variables)
+        assert memo.estimate(schema, query, document, None, variables) == expected
+    assert [memo.estimate(schema, query, document, None, v) for v in inputs[:5]] == [
+        6,
+        6,
+        53,
+        10,
+        253,
+    ]

@@ -66,11 +66,12 @@ async def test_every_call_carries_request_id_and_accept(make_upstream):
     assert post.content == b'{"k":[1,2]}'
 
 
-def test_decode_parses_floats_as_decimal(make_upstream):
+def test_decoded_amounts_read_back_exactly(make_upstream):
     upstream = make_upstream("oms", ok_json)
     decoded = upstream.decode(b'{"subtotal": 195.66, "qty": 2, "tiny": 0.1}')
-    assert decoded == {"subtotal": Decimal("195.66"), "qty": 2, "tiny": Decimal("0.1")}
-    assert type(decoded["subtotal"]) is Decimal
+    assert Decimal(str(decoded["subtotal"])) == Decimal("195.66")
+    assert Decimal(str(decoded["tiny"])) == Decimal("0.1")
+    assert decoded["qty"] == 2
 
 
 # --- status translation ---------------------------------------------------------------
@@ -497,3 +498,36 @@ async def test_failing_token_endpoint_is_a_source_error(status, body, error):
 
     assert info.value.source == "carrier"
     assert upstream.health.snapshot().error_rate == 1.0
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://erp.test", "https://erp.test/root", "https://x.test/a/"]
+)
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/things", None),
+        ("things/deeper", {}),
+        (
+            "/services/data/v60.0/query",
+            {"q": "SELECT Id FROM Case WHERE Order360_Order_Number__c IN ('#1001','#1002')"},
+        ),
+        ("/A_SalesOrder('42')/to_Item", {"$filter": "Material eq 'MZ-1' and x ge 2", "n": 3}),
+        ("/unicode", {"name": "Zoë & Søren/?=+"}),
+        ("https://other.test/next?$skiptoken=10&a=b c", None),
+        ("/with?query=1", {"extra": "2"}),  # a query merged into a query: httpx's own rules
+    ],
+)
+async def test_the_url_is_the_one_httpx_would_build(make_upstream, base_url, url, params):
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    upstream = make_upstream("erp", record, base_url=base_url)
+    await upstream.get_json(url, CallContext("req-1"), params=params)
+    async with httpx.AsyncClient(base_url=base_url) as reference:
+        expected = reference.build_request("GET", url, params=params).url
+    assert seen[0].url == expected
+    assert seen[0].url.raw_path == expected.raw_path
