@@ -11,6 +11,7 @@ from .errors import BadUserInput, CodedError, Forbidden
 from .lookup import find_order
 from .lookup import normalise_number as lookup_number
 from .permissions import requires
+from .prefetch import order_selection, prefetch
 from .processes import RefundAsk, Refused, assess, runtime_of
 from .types.case import Case
 from .types.connection import OrderConnection, OrderFilter, list_orders
@@ -68,8 +69,11 @@ class Query:
             native = str(id).removeprefix("shopify:Order:")
             if not native.isdigit():
                 raise BadUserInput("id is not an order id (shopify:Order:<digits>).")
-            return await find_order(info, order_id=native)
-        return await find_order(info, number=number)
+            order = await find_order(info, order_id=native)
+        else:
+            order = await find_order(info, number=number)
+        await prefetch(info, [order.record], order_selection(info))
+        return order
 
     @strawberry.field(
         description="A page of orders, newest first. Partners only ever see their own channel.",

@@ -10,6 +10,7 @@ from sources import ErpBillingDocument, OmsRefund
 from sources import ErpSalesOrder as ErpSalesOrderModel
 
 from ..context import Info
+from ..ready import Ready, then
 from .money import Money
 
 __all__ = ["ErpSalesOrder", "Invoice", "Refund"]
@@ -89,16 +90,22 @@ class Refund:
         """The OMS refund note."""
         return self.refund.note
 
-    @strawberry.field(description="ERP credit memo number, once the ERP has posted it.")
-    async def erp_credit_memo(self, info: Info) -> str | None:
+    @strawberry.field(
+        description="ERP credit memo number, once the ERP has posted it.", graphql_type=str | None
+    )
+    def erp_credit_memo(self, info: Info) -> Ready[str | None]:
         """The credit memo whose external reference is this refund's id."""
-        documents = await info.context.loaders.billing_by_order_number.load(self.order_number)
-        info.context.mark_stale(info, "billing", self.order_number)
-        return next(
-            (
-                d.document_number
-                for d in documents
-                if d.kind == "CREDIT_MEMO" and d.oms_refund_id == self.refund.id
-            ),
-            None,
-        )
+        number, refund_id = self.order_number, self.refund.id
+
+        def shape(documents: list[ErpBillingDocument]) -> str | None:
+            info.context.mark_stale(info, "billing", number)
+            return next(
+                (
+                    d.document_number
+                    for d in documents
+                    if d.kind == "CREDIT_MEMO" and d.oms_refund_id == refund_id
+                ),
+                None,
+            )
+
+        return then(info.context.loaders.billing_by_order_number.load(number), shape)

@@ -10,6 +10,7 @@ from sources import InvalidCursor, OrderCursor, OrderListQuery
 
 from ..context import Info
 from ..errors import BadUserInput
+from ..prefetch import order_selection, prefetch
 from .enums import OrderStatus
 from .order import Order
 
@@ -109,6 +110,7 @@ async def list_orders(
         customer_id=customer_id,
     )
     page = await context.sources.oms.list_orders(query, context.call)
+    await prefetch(info, page.orders, order_selection(info, "edges", "node"))
     edges = []
     for record in page.orders:
         context.loaders.order_by_id.prime(record.id, record)

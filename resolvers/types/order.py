@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from sources import OmsLine, OmsOrder
+from sources import CrmCase, CrmContact, ErpBillingDocument, OmsLine, OmsOrder
+from sources import ErpSalesOrder as ErpSalesOrderRecord
 
 from ..context import Info
-from ..gather import gather_order
+from ..gather import OrderView, gather_order
 from ..insights import build_timeline, find_discrepancies
 from ..permissions import requires, requires_any_silently
+from ..ready import Ready, then
 from .billing import ErpSalesOrder, Invoice, Refund
 from .enums import FinancialStatus, OrderStatus
 from .health import SectionStatus, section_state
@@ -114,34 +116,51 @@ class Order:
         )
 
     @strawberry.field(
-        description="The customer, from the CRM (OMS data when the CRM has no contact)."
+        description="The customer, from the CRM (OMS data when the CRM has no contact).",
+        graphql_type=Annotated["Customer", strawberry.lazy(".customer")] | None,
     )
-    async def customer(
-        self, info: Info
-    ) -> Annotated[Customer, strawberry.lazy(".customer")] | None:
+    def customer(self, info: Info) -> Ready[Customer | None]:
         """The CRM contact linked to the OMS customer."""
         from .customer import Customer
 
         oms_customer = self.record.customer
         if oms_customer is None:
             return None
-        contact = await info.context.loaders.contact_by_oms_customer.load(oms_customer.id)
-        info.context.mark_stale(info, "contact_by_oms_customer", oms_customer.id)
-        return Customer.of(contact, oms_customer)
+        context = info.context
 
-    @strawberry.field(description="The ERP sales order, when the ERP has it.")
-    async def erp_sales_order(self, info: Info) -> ErpSalesOrder | None:
+        def shape(contact: CrmContact | None) -> Customer:
+            context.mark_stale(info, "contact_by_oms_customer", oms_customer.id)
+            return Customer.of(contact, oms_customer)
+
+        return then(context.loaders.contact_by_oms_customer.load(oms_customer.id), shape)
+
+    @strawberry.field(
+        description="The ERP sales order, when the ERP has it.",
+        graphql_type=ErpSalesOrder | None,
+    )
+    def erp_sales_order(self, info: Info) -> Ready[ErpSalesOrder | None]:
         """Found by the order number the ERP carries (PurchaseOrderByCustomer)."""
-        order = await info.context.loaders.sales_order_by_order_number.load(self.record.number)
-        info.context.mark_stale(info, "sales_order", self.record.number)
-        return ErpSalesOrder.of(order) if order else None
+        number = self.record.number
 
-    @strawberry.field(description="ERP invoices and credit memos for this order.")
-    async def invoices(self, info: Info) -> list[Invoice] | None:
+        def shape(order: ErpSalesOrderRecord | None) -> ErpSalesOrder | None:
+            info.context.mark_stale(info, "sales_order", number)
+            return ErpSalesOrder.of(order) if order else None
+
+        return then(info.context.loaders.sales_order_by_order_number.load(number), shape)
+
+    @strawberry.field(
+        description="ERP invoices and credit memos for this order.",
+        graphql_type=list[Invoice] | None,
+    )
+    def invoices(self, info: Info) -> Ready[list[Invoice] | None]:
         """Billing documents, by document number."""
-        documents = await info.context.loaders.billing_by_order_number.load(self.record.number)
-        info.context.mark_stale(info, "billing", self.record.number)
-        return [Invoice.of(d) for d in documents]
+        number = self.record.number
+
+        def shape(documents: list[ErpBillingDocument]) -> list[Invoice]:
+            info.context.mark_stale(info, "billing", number)
+            return [Invoice.of(d) for d in documents]
+
+        return then(info.context.loaders.billing_by_order_number.load(number), shape)
 
     @strawberry.field(description="Refunds from the OMS, joined with their ERP credit memos.")
     def refunds(self) -> list[Refund]:
@@ -158,51 +177,48 @@ class Order:
         ]
 
     @strawberry.field(
-        description="CRM cases that reference this order.", extensions=requires("cases:read")
+        description="CRM cases that reference this order.",
+        extensions=requires("cases:read"),
+        graphql_type=list[Annotated["Case", strawberry.lazy(".case")]] | None,
     )
-    async def cases(self, info: Info) -> list[Annotated[Case, strawberry.lazy(".case")]] | None:
+    def cases(self, info: Info) -> Ready[list[Case] | None]:
         """Oldest first."""
         from .case import Case
 
-        found = await info.context.loaders.cases_by_order_number.load(self.record.number)
-        info.context.mark_stale(info, "cases_by_order", self.record.number)
-        return [Case(record=c) for c in found]
+        number = self.record.number
+
+        def shape(found: list[CrmCase]) -> list[Case]:
+            info.context.mark_stale(info, "cases_by_order", number)
+            return [Case(record=c) for c in found]
+
+        return then(info.context.loaders.cases_by_order_number.load(number), shape)
 
     @strawberry.field(
         description="Everything that happened to this order, across all systems, oldest first. "
-        "Events of a system that failed are missing; sections says which."
+        "Events of a system that failed are missing; sections says which.",
+        graphql_type=list[TimelineEvent],
     )
-    async def timeline(self, info: Info) -> list[TimelineEvent]:
+    def timeline(self, info: Info) -> Ready[list[TimelineEvent]]:
         """OMS, ERP, CRM and carrier events merged."""
-        view = await gather_order(self.record, info.context)
-        return [
-            TimelineEvent(at=h.at, source=h.source, kind=h.kind, summary=h.summary)
-            for h in build_timeline(view.facts)
-        ]
+        return then(gather_order(self.record, info.context), _timeline)
 
     @strawberry.field(
         description="Where the systems disagree: ERP totals vs OMS totals, carrier delivered vs "
-        "OMS unfulfilled, shipped but not invoiced."
+        "OMS unfulfilled, shipped but not invoiced.",
+        graphql_type=list[Discrepancy],
     )
-    async def discrepancies(self, info: Info) -> list[Discrepancy]:
+    def discrepancies(self, info: Info) -> Ready[list[Discrepancy]]:
         """Only rules whose systems all answered are evaluated."""
-        view = await gather_order(self.record, info.context)
-        return [
-            Discrepancy(kind=f.kind, severity=f.severity, detail=f.detail, sources=list(f.sources))
-            for f in find_discrepancies(view.facts, datetime.now(UTC))
-        ]
+        return then(gather_order(self.record, info.context), _discrepancies)
 
     @strawberry.field(
         description="Per upstream: was its part of this order fresh, served stale from cache, "
-        "or unavailable."
+        "or unavailable.",
+        graphql_type=list[SectionStatus],
     )
-    async def sections(self, info: Info) -> list[SectionStatus]:
+    def sections(self, info: Info) -> Ready[list[SectionStatus]]:
         """One entry per system, in the order oms, erp, crm, carrier."""
-        view = await gather_order(self.record, info.context)
-        return [
-            section_state(name, view.errors.get(name), view.stale_ages.get(name))
-            for name in SECTION_ORDER
-        ]
+        return then(gather_order(self.record, info.context), _sections)
 
     @strawberry.field(
         description="Who did what to this order through Order360 (refunds, approvals, cases). "
@@ -216,3 +232,24 @@ class Order:
         from .process import audit_entries
 
         return await audit_entries(info, order_number=self.record.number)
+
+
+def _timeline(view: OrderView) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(at=h.at, source=h.source, kind=h.kind, summary=h.summary)
+        for h in build_timeline(view.facts)
+    ]
+
+
+def _discrepancies(view: OrderView) -> list[Discrepancy]:
+    return [
+        Discrepancy(kind=f.kind, severity=f.severity, detail=f.detail, sources=list(f.sources))
+        for f in find_discrepancies(view.facts, datetime.now(UTC))
+    ]
+
+
+def _sections(view: OrderView) -> list[SectionStatus]:
+    return [
+        section_state(name, view.errors.get(name), view.stale_ages.get(name))
+        for name in SECTION_ORDER
+    ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from asyncio import Future
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import strawberry
 
@@ -11,9 +14,12 @@ from sources import ShipmentStatus as ShipmentStatusModel
 from sources import TrackingEvent as TrackingEventModel
 
 from ..context import Info
+from ..ready import Ready, then
 from .enums import ShipmentStatus
 
 __all__ = ["Shipment", "TrackingEvent"]
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="One carrier scan of a parcel.")
@@ -47,39 +53,60 @@ class Shipment:
         """The OMS ``tracking_company``."""
         return self.fulfillment.tracking_company or "unknown"
 
-    async def _tracking(self, info: Info) -> Tracking | None:
+    def _tracking(self, info: Info, shape: Callable[[Tracking | None], T]) -> Ready[T]:
         # A parcel the carrier does not know yet is no data (None), not a failure.
         ref = (self.carrier(), self.tracking_number())
-        tracking = await info.context.loaders.tracking.load(ref)
-        info.context.mark_stale(info, "tracking", ref)
-        return tracking
+
+        def marked(tracking: Tracking | None) -> T:
+            info.context.mark_stale(info, "tracking", ref)
+            return shape(tracking)
+
+        return then(info.context.loaders.tracking.load(ref), marked)
 
     @strawberry.field(
-        description="Carrier status when the carrier answers, else what the OMS last knew."
+        description="Carrier status when the carrier answers, else what the OMS last knew.",
+        graphql_type=ShipmentStatus,
     )
-    async def status(self, info: Info) -> ShipmentStatus:
+    def status(self, info: Info) -> Ready[ShipmentStatus]:
         """The carrier's latest status, falling back to the OMS's last-known one."""
         last_known = self.fulfillment.shipment_status or ShipmentStatusModel.UNKNOWN
+        ref = (self.carrier(), self.tracking_number())
+        future = info.context.loaders.tracking.load(ref)
+        if not future.done():
+            return self._status_later(info, ref, future, last_known)
+        if isinstance(future.exception(), SourceError):
+            return last_known
+        return self._tracking(info, lambda t: t.status if t else last_known)
+
+    @staticmethod
+    async def _status_later(
+        info: Info,
+        ref: tuple[str, str],
+        future: Future[Tracking | None],
+        last_known: ShipmentStatusModel,
+    ) -> ShipmentStatusModel:
         try:
-            tracking = await self._tracking(info)
+            tracking = await future
         except SourceError:
             return last_known
+        info.context.mark_stale(info, "tracking", ref)
         return tracking.status if tracking else last_known
 
-    @strawberry.field(description="The carrier's delivery estimate.")
-    async def estimated_delivery(self, info: Info) -> datetime | None:
+    @strawberry.field(description="The carrier's delivery estimate.", graphql_type=datetime | None)
+    def estimated_delivery(self, info: Info) -> Ready[datetime | None]:
         """From the carrier; null when it gives none."""
-        tracking = await self._tracking(info)
-        return tracking.estimated_delivery if tracking else None
+        return self._tracking(info, lambda t: t.estimated_delivery if t else None)
 
-    @strawberry.field(description="When the carrier delivered the parcel.")
-    async def delivered_at(self, info: Info) -> datetime | None:
+    @strawberry.field(
+        description="When the carrier delivered the parcel.", graphql_type=datetime | None
+    )
+    def delivered_at(self, info: Info) -> Ready[datetime | None]:
         """From the carrier; null until delivered."""
-        tracking = await self._tracking(info)
-        return tracking.delivered_at if tracking else None
+        return self._tracking(info, lambda t: t.delivered_at if t else None)
 
-    @strawberry.field(description="Carrier scans, oldest first.")
-    async def events(self, info: Info) -> list[TrackingEvent] | None:
+    @strawberry.field(
+        description="Carrier scans, oldest first.", graphql_type=list[TrackingEvent] | None
+    )
+    def events(self, info: Info) -> Ready[list[TrackingEvent] | None]:
         """Every scan the carrier reports."""
-        tracking = await self._tracking(info)
-        return [TrackingEvent.of(e) for e in tracking.events] if tracking else []
+        return self._tracking(info, lambda t: [TrackingEvent.of(e) for e in t.events] if t else [])
