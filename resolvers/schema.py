@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.field import StrawberryField
 
 from .mutations import Mutation
 from .queries import Query
 
 __all__ = ["build_schema"]
+
+BACKREF = "strawberry-definition"  # strawberry's GraphQLCoreConverter.DEFINITION_BACKREF
 
 ErrorSink = Callable[[list[GraphQLError]], None]
 
@@ -39,4 +43,36 @@ def build_schema(
     """The Order360 schema with the gateway's extensions (limits, error coding, ...)."""
     schema = _Schema(query=Query, mutation=Mutation, extensions=list(extensions))
     schema.error_sink = error_sink
+    _read_plain_fields_directly(schema)
     return schema
+
+
+def _attribute(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _read_plain_fields_directly(schema: strawberry.Schema) -> None:
+    """Plain attributes resolve with one ``getattr``.
+
+    Strawberry resolves a field that has no resolver, no extensions and no exception
+    handlers (``_get_basic_result``) through four more calls per field
+    (``get_result``, ``base_resolver``, ``python_name``); on a page of orders that is
+    thousands of calls for the same ``getattr``.
+    """
+    for named in schema._schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType):
+            continue
+        for field in named.fields.values():
+            definition = (field.extensions or {}).get(BACKREF)
+            # Only strawberry's own basic-field path: a field with permission extensions
+            # but no resolver is also marked ``_is_default`` and must keep its checks.
+            resolver_name = getattr(field.resolve, "__name__", "")
+            if (
+                resolver_name == "_get_basic_result"
+                and isinstance(definition, StrawberryField)
+                and definition.is_basic_field
+            ):
+                field.resolve = _attribute(definition.python_name)

@@ -84,3 +84,24 @@ def test_every_contract_name_exists(root: str) -> None:
             assert isinstance(actual, GraphQLEnumType)
             missing += [f"{name}.{v}" for v in expected.values if v not in actual.values]
     assert missing == []
+
+
+def test_only_plain_attributes_skip_strawberrys_resolver_path() -> None:
+    from strawberry.types.field import StrawberryField
+
+    from resolvers import build_schema
+
+    schema = build_schema()._schema
+    replaced = guarded = 0
+    for named in schema.type_map.values():
+        for field in getattr(named, "fields", {}).values():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            resolve = getattr(field, "resolve", None)
+            if getattr(resolve, "__name__", "") == "resolve":  # the direct getattr
+                assert isinstance(definition, StrawberryField)
+                assert definition.is_basic_field, (named.name, definition.python_name)
+                replaced += 1
+            elif isinstance(definition, StrawberryField) and definition.extensions:
+                guarded += 1
+    assert replaced > 50
+    assert guarded > 0  # permission-checked fields keep strawberry's path
