@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from . import measure, procs, profile, report, transports, workloads
+from . import cache_hit, measure, procs, profile, report, transports, workloads
 from .null_gateway import null_gateway
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -74,11 +74,14 @@ async def cold(stack: procs.Stack, workdir: Path) -> dict[str, Any]:
         client = measure.Client(stack, http)
         numbers = (await order_numbers(client))[:DISTINCT_ORDERS]
         progress("correctness: every workload once, fully checked")
+        out["fields_per_order"] = {}
         for shape in ("narrow", "wide"):
             await client.query(workloads.q1(shape, numbers[0]))
             for n in workloads.PAGE_SIZES:
-                await client.query(workloads.qn(shape, n))
+                answer = await client.query(workloads.qn(shape, n))
                 await null.run(workloads.qn(shape, n))
+                if n == 50:
+                    out["fields_per_order"][shape] = round(workloads.fields_per_order(answer), 1)
 
         def q1(shape: str) -> Callable[[int], workloads.Request]:
             return lambda i: workloads.q1(shape, numbers[i % len(numbers)])
@@ -164,6 +167,7 @@ async def warm(stack: procs.Stack) -> dict[str, Any]:
             measure.throughput(client, zipf, 16, THROUGHPUT_S),
         )
         out["peak_rss_mb"] = measure.peak_rss_mb(stack)
+        out["cache_hit"] = await step("cache hit cost, in process", cache_hit.measure())
         out["transports"] = await step(
             "transport micro-benchmark",
             transports.compare(f"{stack.sandbox_url}/stats", requests=2000, concurrency=16),

@@ -87,6 +87,21 @@ def zipf_choices(items: Sequence[str], k: int, *, s: float = 1.1, seed: int = 7)
     return rng.choices(list(items), weights=weights, k=k)
 
 
+def leaf_values(value: Any) -> int:
+    """Leaf values in a JSON answer (scalars and nulls; list items each count)."""
+    if isinstance(value, dict):
+        return sum(leaf_values(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(leaf_values(v) for v in value)
+    return 1
+
+
+def fields_per_order(answer: dict[str, Any]) -> float:
+    """Mean leaf values per order node of a checked page answer."""
+    nodes = [edge["node"] for edge in answer["data"]["orders"]["edges"]]
+    return sum(leaf_values(node) for node in nodes) / len(nodes)
+
+
 class IncorrectResponse(AssertionError):
     """The gateway answered, but not with a complete, error-free result."""
 

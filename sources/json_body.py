@@ -3,11 +3,13 @@
 orjson parses several times faster than the standard library, but it reads numbers with
 a fraction as binary floats. Every money mapper turns a JSON number into a ``Decimal``
 through ``str()``, and a float prints back to the literal it was parsed from whenever
-that literal has at most 15 significant digits. So a body goes through orjson unless it
-holds a run of 16 or more digits (maybe with a decimal point inside); such bodies, and
-anything orjson refuses (integers beyond 64 bits, nesting past 1024), take the standard
-parser with ``parse_float=Decimal``. A long digit run inside a string (a USPS tracking
-number) only costs the slower path, never precision.
+that literal has at most 15 significant digits. So a body goes through orjson unless a
+number literal in it may have 16 or more digits: a JSON number only ever follows ``:``,
+``[`` or ``,`` (and whitespace), so a run of 16 digits there (maybe with a decimal point
+inside) sends the body, as does anything orjson refuses (integers beyond 64 bits,
+nesting past 1024), to the standard parser with ``parse_float=Decimal``. Digit runs
+inside strings (USPS tracking numbers, 22 digits) do not count; the rare string that
+holds ``,`` or ``:`` before 16 digits only costs the slower path, never precision.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .errors import SourceBadResponse, SourceName
 
 __all__ = ["decode_json"]
 
-_LONG_NUMBER = re.compile(rb"\d(?:\.?\d){15}")
+_LONG_NUMBER = re.compile(rb"(?:^|[:\[,])[ \t\n\r]*-?\d(?:\.?\d){15}")
 
 
 def decode_json(source: SourceName, content: bytes) -> Any:

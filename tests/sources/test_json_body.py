@@ -34,10 +34,31 @@ def test_short_money_takes_the_fast_path_and_long_literals_the_exact_one():
     assert long["total_tax"] == Decimal("1234567890123.4567")
 
 
-def test_a_long_digit_run_in_a_string_only_changes_the_path():
+def test_a_long_digit_run_in_a_string_keeps_the_fast_path():
     body = b'{"tracking_code": "9400100000000000000000", "rate": 7.5}'
     decoded = decode_json("carrier", body)
-    assert decoded == {"tracking_code": "9400100000000000000000", "rate": Decimal("7.5")}
+    assert decoded == {"tracking_code": "9400100000000000000000", "rate": 7.5}
+    assert type(decoded["rate"]) is float
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1234567890123.4567]",
+        b'{"a": [1, 0.12345678901234567]}',
+        b'{"a":\n\t-12345678901234567.5}',
+        b"12345678901234567.25",
+    ],
+)
+def test_long_literals_after_any_delimiter_take_the_exact_path(body):
+    decoded = decode_json("oms", body)
+    found = decoded if isinstance(decoded, Decimal) else None
+    if isinstance(decoded, dict):
+        value = decoded["a"]
+        found = value[-1] if isinstance(value, list) else value
+    elif isinstance(decoded, list):
+        found = decoded[0]
+    assert type(found) is Decimal
 
 
 def test_integers_beyond_64_bits_are_read_exactly():
