@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from . import cache_hit, measure, procs, profile, report, transports, workloads
+from . import cache_hit, calls, measure, procs, profile, report, transports, workloads
 from .null_gateway import null_gateway
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -55,9 +55,14 @@ async def step(label: str, work: Coroutine[Any, Any, T]) -> T:
 
 
 def session() -> aiohttp.ClientSession:
-    """The load client's HTTP session (keep-alive, enough connections for c=32)."""
+    """The load client's HTTP session (keep-alive, enough connections for c=32).
+
+    Idle connections are dropped after 3 s, before uvicorn's 5 s keep-alive timeout closes
+    them from its side: reusing one the server is closing gives ECONNRESET.
+    """
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=64), timeout=aiohttp.ClientTimeout(total=60)
+        connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=3.0),
+        timeout=aiohttp.ClientTimeout(total=60),
     )
 
 
@@ -189,6 +194,8 @@ def main() -> int:
         progress("restarting the gateway with cache TTL 60 s")
         with procs.stack(Path(tmp) / "warm", cache_ttl_s=60) as stack:
             warm_results = asyncio.run(warm(stack))
+    progress("Python calls per request by package, in process (deterministic) ...")
+    call_counts = asyncio.run(calls.measure())
     results = {
         "started": started.isoformat(timespec="seconds"),
         "wall_s": round(time.monotonic() - _START, 1),
@@ -201,6 +208,7 @@ def main() -> int:
         },
         "cold": cold_results,
         "warm": warm_results,
+        "calls": call_counts,
     }
     stem = RESULTS / started.date().isoformat()
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")

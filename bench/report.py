@@ -260,6 +260,36 @@ def _throughput_rows(cells: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _call_rows(counts: dict[str, Any]) -> list[str]:
+    """Python calls per request by package, and per answered field."""
+    names = list(counts["workloads"])
+    groups = sorted(
+        {g for w in counts["workloads"].values() for g in w["by_group"]},
+        key=lambda g: -counts["workloads"][names[-1]]["by_group"].get(g, 0),
+    )
+    per_field = counts["per_field"]
+    rows = [
+        "## Where the Python calls go (deterministic)",
+        "",
+        "Python function calls (and coroutine resumptions) the gateway makes for one "
+        "request, counted by a profile hook with the sandbox in another thread "
+        "(`bench/calls.py`; the CI guard in `tests/fast_path` counts the same way). Unlike "
+        "times, these do not move with the machine's load. Per field = (Q50 wide - Q50 "
+        f"narrow) / {per_field['fields_gap']:.0f} more answered fields. The in-process "
+        f"client and Starlette account for about {counts.get('client_floor', '?')} calls of "
+        "each request (a `GET /healthz` through the same client).",
+        "",
+        "| package | " + " | ".join(names) + " | per field |",
+        "|---|" + "---|" * (len(names) + 1),
+    ]
+    for group in groups:
+        cells = [str(counts["workloads"][n]["by_group"].get(group, 0)) for n in names]
+        rows.append(f"| {group} | " + " | ".join(cells) + f" | {per_field['by_group'][group]} |")
+    totals = [str(counts["workloads"][n]["total"]) for n in names]
+    rows.append("| **total** | " + " | ".join(totals) + f" | {per_field['total']} |")
+    return [*rows, ""]
+
+
 def markdown(r: dict[str, Any], images: list[str], notes: str = "") -> str:
     """The whole report."""
     cold, warm = r["cold"], r["warm"]
@@ -326,6 +356,8 @@ def markdown(r: dict[str, Any], images: list[str], notes: str = "") -> str:
         f"{cold['peak_rss_mb']} MB, warm {warm['peak_rss_mb']} MB.",
         "",
     ]
+    if "calls" in r:
+        lines += _call_rows(r["calls"])
     prof = cold.get("profile", {})
     if "self" in prof:
         lines += [
