@@ -106,6 +106,7 @@ async def latency(
             "p50": round(gw["p50"] - nl["p50"], 2),
             "p99": round(gw["p99"] - nl["p99"], 2),
             "paired_p50": round(quantile(overhead, 0.5) * 1000, 2),
+            "paired_p99": round(quantile(overhead, 0.99) * 1000, 2),
         },
         "gateway_cpu_ms_per_request": round(gateway_cpu / count * 1000, 3),
         "client_cpu_ms_per_request": round(client_cpu / count * 1000, 3),
