@@ -15,7 +15,6 @@ holds ``,`` or ``:`` before 16 digits only costs the slower path, never precisio
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +24,34 @@ from .errors import SourceBadResponse, SourceName
 
 __all__ = ["decode_json"]
 
-_LONG_NUMBER = re.compile(rb"(?:^|[:\[,])[ \t\n\r]*-?\d(?:\.?\d){15}")
+# Digits and the decimal point all become b"0", so a literal's digit run is a run of
+# zeros that bytes.find locates at C speed (a regex over a 350 kB page took 20x longer).
+_SQUASH = bytes.maketrans(b"123456789.", b"0000000000")
+_RUN = b"0" * 16
+_BEFORE_DIGITS = b" \t\n\r-+"  # whitespace and signs between a delimiter and digits
+_NUMBER_CONTEXT = b":[,eE"  # what precedes a JSON number (or its exponent)
+
+
+def _may_lose_digits(content: bytes) -> bool:
+    """A number literal may have 16+ significant digits (conservative: never misses one)."""
+    squashed = content.translate(_SQUASH)
+    start = squashed.find(_RUN)
+    while start != -1:
+        i = start - 1
+        while i >= 0 and content[i] in _BEFORE_DIGITS:
+            i -= 1
+        if i < 0 or content[i] in _NUMBER_CONTEXT:
+            return True
+        end = start + len(_RUN)
+        while end < len(squashed) and squashed[end] == 0x30:
+            end += 1
+        start = squashed.find(_RUN, end)
+    return False
 
 
 def decode_json(source: SourceName, content: bytes) -> Any:
     """The body's JSON value; a malformed body is ``source``'s ``SourceBadResponse``."""
-    if not _LONG_NUMBER.search(content):
+    if not _may_lose_digits(content):
         try:
             return orjson.loads(content)
         except orjson.JSONDecodeError:

@@ -48,6 +48,7 @@ def test_a_long_digit_run_in_a_string_keeps_the_fast_path():
         b'{"a": [1, 0.12345678901234567]}',
         b'{"a":\n\t-12345678901234567.5}',
         b"12345678901234567.25",
+        b'{"a": 1e+1234567890123456}',
     ],
 )
 def test_long_literals_after_any_delimiter_take_the_exact_path(body):
