@@ -1,12 +1,12 @@
 """Where a request's Python calls go, by package: a deterministic breakdown.
 
 Counts every Python function call (and coroutine resumption) the gateway makes for one
-request of Q1 wide, Q50 narrow and Q50 wide (``bench.inprocess``: the sandbox runs in
-another thread and is not counted), grouped by the package of the called code. The
-difference between the two Q50 shapes, divided by the difference in answered fields,
-is the per-field cost in calls and where it lands. The in-process client's own share is
-about ``client_floor``: the calls of a ``GET /healthz`` through the same client and
-Starlette. ``python -m bench.calls`` prints it.
+request of Q1 wide and of pages of 50 and 200 orders, narrow and wide
+(``bench.inprocess``: the sandbox runs in another thread and is not counted), grouped by
+the package of the called code. The difference between the two Q50 shapes, divided by
+the difference in answered fields, is the per-field cost in calls and where it lands.
+The in-process client's own share is about ``client_floor``: the calls of a
+``GET /healthz`` through the same client and Starlette. ``python -m bench.calls`` prints it.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ async def measure(runs: int = 3) -> dict[str, Any]:
                 "Q1 wide": {"query": one_order("wide"), "variables": {"n": number}},
                 "Q50 narrow": {"query": page("narrow"), "variables": {"first": 50}},
                 "Q50 wide": {"query": page("wide"), "variables": {"first": 50}},
+                "Q200 narrow": {"query": page("narrow"), "variables": {"first": 200}},
+                "Q200 wide": {"query": page("wide"), "variables": {"first": 200}},
             }
             floor = _ByFile()
             await client.get("/healthz")
@@ -108,8 +110,9 @@ async def measure(runs: int = 3) -> dict[str, Any]:
             fields: dict[str, float] = {}
             for name, body in bodies.items():
                 answer = await _one(client, headers, body)  # warms the document caches
-                if name.startswith("Q50"):
-                    fields[name] = fields_per_order(answer) * 50
+                if name.startswith(("Q50", "Q200")):
+                    size = int(name.split()[0][1:])
+                    fields[name] = fields_per_order(answer) * size
                 best: _ByFile | None = None
                 for _ in range(runs):
                     counter = _ByFile()
@@ -123,6 +126,15 @@ async def measure(runs: int = 3) -> dict[str, Any]:
     wide, narrow = out["workloads"]["Q50 wide"], out["workloads"]["Q50 narrow"]
     gap = fields["Q50 wide"] - fields["Q50 narrow"]
     groups = set(wide["by_group"]) | set(narrow["by_group"])
+    totals = {name: w["total"] for name, w in out["workloads"].items()}
+    out["scaling_200_over_50"] = {
+        shape: round(totals[f"Q200 {shape}"] / totals[f"Q50 {shape}"], 2)
+        for shape in ("narrow", "wide")
+    }
+    out["fields_200_over_50"] = {
+        shape: round(fields[f"Q200 {shape}"] / fields[f"Q50 {shape}"], 2)
+        for shape in ("narrow", "wide")
+    }
     out["per_field"] = {
         "fields_gap": gap,
         "total": round((wide["total"] - narrow["total"]) / gap, 1),
