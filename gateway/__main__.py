@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -85,7 +86,20 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         print(f"Sandbox upstreams: {public}/sandbox/ (seed {settings.sandbox.seed})")
         print("Agent token (8 h), paste into GraphiQL's headers as")
         print(f'  {{"Authorization": "Bearer {token}"}}', flush=True)
+    _freeze_startup_heap()
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _freeze_startup_heap() -> None:
+    """Hide what start-up built from the cyclic garbage collector.
+
+    Modules, the schema and settings live as long as the process, yet every full
+    collection walked them all: a 110-125 ms pause every few hundred requests, and about
+    half of the collector's time per request (bench/results findings). ``gc.freeze``
+    moves them to a permanent generation that collections skip.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
