@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import httpx
 
 from sandbox import SandboxConfig, create_standalone_app, generate_signing_key, issue_token
 
-from .inprocess import ISSUER, gateway_over_loopback, sandbox_in_thread
+from .inprocess import ISSUER, CallCounter, gateway_over_loopback, sandbox_in_thread
 from .workloads import fields_per_order, one_order, page
 
 GROUPS = (
@@ -49,27 +45,12 @@ def _group(filename: str) -> str:
     return "other (stdlib, client)"
 
 
-class _ByFile:
-    def __init__(self) -> None:
-        self.files: Counter[str] = Counter()
-
-    def _hook(self, frame: FrameType, event: str, arg: Any) -> None:
-        if event == "call":
-            self.files[frame.f_code.co_filename] += 1
-
-    @contextmanager
-    def counting(self) -> Iterator[None]:
-        sys.setprofile(self._hook)
-        try:
-            yield
-        finally:
-            sys.setprofile(None)
-
-    def groups(self) -> Counter[str]:
-        out: Counter[str] = Counter()
-        for filename, calls in self.files.items():
-            out[_group(filename)] += calls
-        return out
+def groups(counter: CallCounter) -> Counter[str]:
+    """The counter's calls by package group."""
+    out: Counter[str] = Counter()
+    for filename, calls in counter.files.items():
+        out[_group(filename)] += calls
+    return out
 
 
 async def _one(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> Any:
@@ -102,30 +83,30 @@ async def measure(runs: int = 3) -> dict[str, Any]:
                 "Q200 narrow": {"query": page("narrow"), "variables": {"first": 200}},
                 "Q200 wide": {"query": page("wide"), "variables": {"first": 200}},
             }
-            floor = _ByFile()
+            floor = CallCounter()
             await client.get("/healthz")
             with floor.counting():
                 await client.get("/healthz")
-            out["client_floor"] = floor.files.total()
+            out["client_floor"] = floor.calls
             fields: dict[str, float] = {}
             for name, body in bodies.items():
                 answer = await _one(client, headers, body)  # warms the document caches
                 if name.startswith(("Q50", "Q200")):
                     size = int(name.split()[0][1:])
                     fields[name] = fields_per_order(answer) * size
-                best: _ByFile | None = None
+                best: CallCounter | None = None
                 for _ in range(runs):
-                    counter = _ByFile()
+                    counter = CallCounter()
                     with counter.counting():
                         await _one(client, headers, body)
-                    if best is None or counter.files.total() < best.files.total():
+                    if best is None or counter.calls < best.calls:
                         best = counter
                 assert best is not None
-                groups = best.groups()
-                out["workloads"][name] = {"total": groups.total(), "by_group": dict(groups)}
+                by_group = groups(best)
+                out["workloads"][name] = {"total": best.calls, "by_group": dict(by_group)}
     wide, narrow = out["workloads"]["Q50 wide"], out["workloads"]["Q50 narrow"]
     gap = fields["Q50 wide"] - fields["Q50 narrow"]
-    groups = set(wide["by_group"]) | set(narrow["by_group"])
+    names = set(wide["by_group"]) | set(narrow["by_group"])
     totals = {name: w["total"] for name, w in out["workloads"].items()}
     out["scaling_200_over_50"] = {
         shape: round(totals[f"Q200 {shape}"] / totals[f"Q50 {shape}"], 2)
@@ -140,7 +121,7 @@ async def measure(runs: int = 3) -> dict[str, Any]:
         "total": round((wide["total"] - narrow["total"]) / gap, 1),
         "by_group": {
             g: round((wide["by_group"].get(g, 0) - narrow["by_group"].get(g, 0)) / gap, 2)
-            for g in sorted(groups)
+            for g in sorted(names)
         },
     }
     return out

@@ -118,23 +118,27 @@ def base_env(workdir: Path, sandbox_port: int) -> dict[str, str]:
     """Environment shared by sandbox, gateway and token minting."""
     sandbox = f"http://127.0.0.1:{sandbox_port}/sandbox"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDER360_")}
-    env.update(
-        {
-            "ORDER360_SANDBOX_KEY_FILE": str(workdir / "signing-key.json"),
-            "ORDER360_ERP_URL": f"{sandbox}/erp",
-            "ORDER360_OMS_URL": f"{sandbox}/oms",
-            "ORDER360_CRM_URL": f"{sandbox}/crm",
-            "ORDER360_CARRIER_URL": f"{sandbox}/carrier",
-            "ORDER360_JWKS_URL": f"{sandbox}/idp/.well-known/jwks.json",
-            "ORDER360_ISSUER": ISSUER,
-            "ORDER360_DATABASE_URL": f"sqlite:///{workdir}/journal.db",
-            "ORDER360_RATE_LIMIT_CAPACITY": "1000000000",
-            "ORDER360_RATE_LIMIT_RESTORE_PER_S": "1000000000",
-            "ORDER360_MAX_QUERY_COST": "1000000",
-            "ORDER360_REQUEST_DEADLINE_MS": "10000",
-        }
-    )
+    env.update(gateway_environ(sandbox, workdir))
+    env["ORDER360_SANDBOX_KEY_FILE"] = str(workdir / "signing-key.json")
     return env
+
+
+def gateway_environ(sandbox: str, workdir: Path) -> dict[str, str]:
+    """ORDER360_* settings of a benchmarked gateway: upstreams at ``sandbox`` (its
+    ``/sandbox`` base URL), a journal in ``workdir``, and no limit that a load test hits."""
+    return {
+        "ORDER360_ERP_URL": f"{sandbox}/erp",
+        "ORDER360_OMS_URL": f"{sandbox}/oms",
+        "ORDER360_CRM_URL": f"{sandbox}/crm",
+        "ORDER360_CARRIER_URL": f"{sandbox}/carrier",
+        "ORDER360_JWKS_URL": f"{sandbox}/idp/.well-known/jwks.json",
+        "ORDER360_ISSUER": ISSUER,
+        "ORDER360_DATABASE_URL": f"sqlite:///{workdir}/journal.db",
+        "ORDER360_RATE_LIMIT_CAPACITY": "1000000000",
+        "ORDER360_RATE_LIMIT_RESTORE_PER_S": "1000000000",
+        "ORDER360_MAX_QUERY_COST": "1000000",
+        "ORDER360_REQUEST_DEADLINE_MS": "10000",
+    }
 
 
 @contextmanager
