@@ -14,7 +14,7 @@ from resolvers import ProcessEnv, ProcessSettings
 from sources import CachedRead, Journal, Sources, open_sources
 
 from .auth import JwksCache, TokenVerifier
-from .processes import EventBus, Invalidator, relay_outbox, retry_parked
+from .processes import EventBus, Invalidator, relay_outbox, run_due
 from .settings import Settings
 
 __all__ = ["Runtime", "lifespan_for"]
@@ -71,20 +71,14 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
                 approval_threshold=settings.refund_approval_threshold,
                 return_window_days=settings.return_window_days,
                 lease_s=settings.workflow_lease_seconds,
+                retry_base_s=settings.parked_retry_seconds,
+                max_retries=settings.parked_max_retries,
             )
             runtime.processes = ProcessEnv(journal, process_settings, invalidate)
             tasks = [asyncio.create_task(relay_outbox(journal, runtime.bus))]
             if settings.parked_retry_seconds > 0:
                 tasks.append(
-                    asyncio.create_task(
-                        retry_parked(
-                            journal,
-                            sources,
-                            process_settings,
-                            invalidate,
-                            settings.parked_retry_seconds,
-                        )
-                    )
+                    asyncio.create_task(run_due(journal, sources, process_settings, invalidate))
                 )
             try:
                 yield

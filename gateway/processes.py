@@ -1,30 +1,50 @@
-"""Background side of the governed processes: the outbox relay and the parked-workflow retry.
+"""Background side of the governed processes: the outbox relay and the workflow runner.
 
 The relay publishes business events written to the journal's outbox (in the same
 transaction as the state change) to an in-process bus, at least once; subscribers
-must be idempotent (events carry the workflow id). The retry sweeper drives parked
-workflows forward on an interval, as an internal operator principal; the journal's
-workflow lease keeps it from racing a replay or another replica.
+must be idempotent (events carry the workflow id).
+
+The runner drives due workflows forward, as an internal operator principal: parked ones
+whose per-workflow backoff has passed, ones whose runner died (an expired lease) and
+approved ones nobody started. It looks every ``tick_s`` and takes up to ``BATCH`` at a
+time, ``CONCURRENCY`` at once, so it keeps up with the rate at which work parks; a
+workflow whose next step's system has an open breaker is postponed until the breaker
+lets probes through instead of being sent to hammer it. The journal's workflow lease
+keeps it from racing a replay or another replica.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from resolvers import Principal, ProcessSettings, Runtime, resume_parked
-from sources import CachedRead, CallContext, Journal, Sources
+from resolvers import Principal, ProcessSettings, Runtime, drive
+from sources import (
+    BreakerState,
+    CachedRead,
+    CallContext,
+    Journal,
+    Sources,
+    StepStatus,
+    WorkflowRecord,
+    WorkflowStatus,
+)
 
 from .policy import ScopePolicy
 
-__all__ = ["EventBus", "Invalidator", "relay_outbox", "retry_parked"]
+__all__ = ["BATCH", "CONCURRENCY", "EventBus", "Invalidator", "relay_outbox", "run_due"]
 
 log = logging.getLogger("order360.processes")
 Subscriber = Callable[[str, dict[str, Any]], Awaitable[None]]
 SWEEPER = Principal(subject="order360-retry", client_id="order360", scopes=frozenset({"ops"}))
+BATCH = 50
+CONCURRENCY = 4
+ATTEMPT_BUDGET_S = 10.0
+"""Deadline of one background attempt (every upstream call of it)."""
 
 
 class EventBus:
@@ -76,28 +96,70 @@ async def relay_outbox(journal: Journal, bus: EventBus, interval_s: float = 0.5)
         await asyncio.sleep(interval_s)
 
 
-async def retry_parked(
+async def _blocked_by(journal: Journal, sources: Sources, workflow: WorkflowRecord) -> float:
+    """Seconds until the system of the workflow's next step takes calls again (0: now)."""
+    if workflow.status is not WorkflowStatus.PARKED:
+        return 0.0
+    pending = [
+        s
+        for s in await journal.steps_of(workflow.id)
+        if s.status not in (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.COMPENSATED)
+    ]
+    if not pending:
+        return 0.0
+    system = next((name for name in sources.upstreams if name == pending[0].system), None)
+    if system is None or sources.health()[system].breaker is not BreakerState.OPEN:
+        return 0.0
+    return max(1.0, sources.retry_after(system))
+
+
+async def run_due_once(
     journal: Journal,
     sources: Sources,
     settings: ProcessSettings,
     invalidate: Callable[[str, str], None],
-    interval_s: float,
+) -> int:
+    """One round: drive every workflow that is due; returns how many were attempted."""
+    due = await journal.due(time.time(), idle_s=settings.lease_s, limit=BATCH)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def attempt(workflow: WorkflowRecord) -> bool:
+        async with gate:
+            wait = await _blocked_by(journal, sources, workflow)
+            if wait > 0:
+                await journal.postpone(workflow.id, time.time() + wait)
+                return False
+            runtime = Runtime(
+                journal=journal,
+                sources=sources,
+                principal=SWEEPER,
+                policy=ScopePolicy(),
+                call=CallContext.with_budget(f"retry-{uuid.uuid4().hex[:12]}", ATTEMPT_BUDGET_S),
+                settings=settings,
+                invalidate=invalidate,
+            )
+            after = await drive(runtime, workflow)
+            log.info("workflow %s driven: %s", workflow.id, after.status)
+            return True
+
+    outcomes = await asyncio.gather(*(attempt(w) for w in due), return_exceptions=True)
+    for workflow, outcome in zip(due, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            log.error("workflow %s could not be driven", workflow.id, exc_info=outcome)
+    return sum(1 for o in outcomes if o is True)
+
+
+async def run_due(
+    journal: Journal,
+    sources: Sources,
+    settings: ProcessSettings,
+    invalidate: Callable[[str, str], None],
+    tick_s: float = 1.0,
 ) -> None:
-    """Every ``interval_s``, drive parked workflows forward (cancelled at shutdown)."""
+    """Drive due workflows forever (cancelled at shutdown)."""
     while True:
-        await asyncio.sleep(interval_s)
+        await asyncio.sleep(tick_s)
         try:
-            for workflow_id in await journal.parked():
-                runtime = Runtime(
-                    journal=journal,
-                    sources=sources,
-                    principal=SWEEPER,
-                    policy=ScopePolicy(),
-                    call=CallContext.with_budget(f"retry-{uuid.uuid4().hex[:12]}", 10.0),
-                    settings=settings,
-                    invalidate=invalidate,
-                )
-                status = await resume_parked(runtime, workflow_id)
-                log.info("parked workflow %s retried: %s", workflow_id, status)
-        except Exception:  # keep sweeping; the next round retries
-            log.exception("parked-workflow retry failed")
+            await run_due_once(journal, sources, settings, invalidate)
+        except Exception:  # keep running; the next round retries
+            log.exception("workflow runner round failed")

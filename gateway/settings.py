@@ -101,6 +101,7 @@ class Settings:
     cache_max_stale_seconds: float
     return_window_days: int
     parked_retry_seconds: float
+    parked_max_retries: int
     workflow_lease_seconds: float
     refund_approval_threshold: Decimal
     database_url: str
@@ -326,7 +327,8 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
         cache_max_stale_seconds=read.number("CACHE_MAX_STALE_SECONDS", 600.0),
         return_window_days=read.integer("RETURN_WINDOW_DAYS", 30, minimum=1),
-        parked_retry_seconds=read.number("PARKED_RETRY_SECONDS", 300.0),
+        parked_retry_seconds=read.number("PARKED_RETRY_SECONDS", 30.0),
+        parked_max_retries=read.integer("PARKED_MAX_RETRIES", 12, minimum=0),
         workflow_lease_seconds=read.number("WORKFLOW_LEASE_SECONDS", 30.0),
         refund_approval_threshold=read.decimal("REFUND_APPROVAL_THRESHOLD", "100.00"),
         database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),

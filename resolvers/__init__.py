@@ -3,8 +3,7 @@
 from .context import Context, Info, Policy, Principal, ProcessEnv
 from .errors import BadUserInput, CodedError, Forbidden, OrderNotFound
 from .loaders import Loaders
-from .processes import ProcessSettings, Runtime
-from .processes.replay import resume_parked
+from .processes import ProcessSettings, Runtime, drive
 from .schema import build_schema
 from .stale import StaleLog
 
@@ -23,5 +22,5 @@ __all__ = [
     "Runtime",
     "StaleLog",
     "build_schema",
-    "resume_parked",
+    "drive",
 ]

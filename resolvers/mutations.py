@@ -1,22 +1,38 @@
-"""Root mutation fields: parse input, start a governed process, return its payload."""
+"""Root mutation fields: check input, start a governed process, return its payload.
+
+Three rules hold for every payload:
+
+- Input is checked (``resolvers.validation``, ``resolvers.identifiers``) before anything
+  reaches an upstream, a URL, a body or the journal; each refusal is a user error with
+  its field path.
+- A refused mutation returns no object: the caller learns only the user errors, so
+  another channel's object answers exactly as a missing id does.
+- A workflow that did not finish says so: its status is in the object and the reason
+  in ``userErrors``, so no payload is ever empty of both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
-from sources import CrmCase
+from sources import CrmCase, WorkflowKind, WorkflowRecord
 
 from .context import Info
+from .inputs import case_number, key, lines_of, number_of, refund_ask, refuse_unless_ok
 from .processes import (
-    RefundAsk,
+    Problem,
     Refused,
     add_case_comment,
     approve_refund,
+    failure_problem,
     open_case,
     reject_refund,
     replay_workflow,
     request_refund,
     request_replacement,
+    resolve_workflow,
     runtime_of,
 )
 from .types.case import Case
@@ -28,21 +44,35 @@ from .types.process import (
     RefundRequest,
     ReplacementInput,
     UserError,
-    WorkflowStatus,
+    WorkflowResolution,
     workflow_steps,
 )
+from .types.workflow import Workflow
+from .validation import Checker
 
 __all__ = ["Mutation"]
 
 
-def _errors(refused: Refused) -> list[UserError]:
-    return [UserError.of(p) for p in refused.problems]
+def _errors(problems: Iterable[Problem]) -> list[UserError]:
+    return [UserError.of(p) for p in problems]
 
 
-async def _refund_request(info: Info, workflow_id: str) -> RefundRequest | None:
+async def _workflow(info: Info, workflow_id: str) -> WorkflowRecord | None:
     env = info.context.processes
-    record = await env.journal.workflow(workflow_id) if env else None
-    return RefundRequest(record=record) if record else None
+    return await env.journal.workflow(workflow_id) if env else None
+
+
+def _outcome_errors(record: WorkflowRecord | None) -> list[UserError]:
+    problem = failure_problem(record) if record else None
+    return _errors([problem]) if problem else []
+
+
+async def _refund_payload(info: Info, workflow_id: str) -> RefundPayload:
+    record = await _workflow(info, workflow_id)
+    return RefundPayload(
+        refund_request=RefundRequest(record=record) if record else None,
+        user_errors=_outcome_errors(record),
+    )
 
 
 async def _case_of(info: Info, workflow_id: str) -> Case | None:
@@ -59,25 +89,34 @@ async def _case_of(info: Info, workflow_id: str) -> Case | None:
     return Case(record=found[case_id]) if case_id in found else None
 
 
+async def _case_payload(info: Info, workflow_id: str) -> CasePayload:
+    record = await _workflow(info, workflow_id)
+    errors = _outcome_errors(record)
+    case = await _case_of(info, workflow_id)
+    if case is None and not errors:  # never empty of both: say why there is no case
+        errors = _errors([Problem("SOURCE_UNAVAILABLE", "The case could not be read back.")])
+    return CasePayload(case=case, user_errors=errors)
+
+
 @strawberry.type(description="Governed processes: every write goes through one.")
 class Mutation:
     """Refunds, replacements, approvals, service cases and operations."""
 
     @strawberry.mutation(description="Refund lines or an amount of an order.")
     async def request_refund(self, info: Info, input: RefundInput) -> RefundPayload:
-        """Eligibility, idempotency, approval policy, then OMS, ERP and CRM steps."""
-        lines = tuple((str(line.line_id), line.quantity) for line in input.lines or [])
-        ask = RefundAsk(input.order_number, lines, input.amount.model() if input.amount else None)
+        """Eligibility, idempotency, approval policy, then ERP, CRM, OMS, ERP and CRM steps."""
+        check = Checker()
+        ask = refund_ask(check, input.order_number, input.lines, input.amount)
+        check.text(input.note, "note")
+        key(check, input.idempotency_key)
         try:
-            rt = runtime_of(info.context)
+            refuse_unless_ok(check)
             workflow_id = await request_refund(
-                rt, ask, input.reason.value, input.note, input.idempotency_key
+                runtime_of(info.context), ask, input.reason.value, input.note, input.idempotency_key
             )
         except Refused as refused:
-            return RefundPayload(refund_request=None, user_errors=_errors(refused))
-        return RefundPayload(
-            refund_request=await _refund_request(info, workflow_id), user_errors=[]
-        )
+            return RefundPayload(refund_request=None, user_errors=_errors(refused.problems))
+        return await _refund_payload(info, workflow_id)
 
     @strawberry.mutation(description="Approve a refund held for approval (not one's own).")
     async def approve_refund(
@@ -87,13 +126,15 @@ class Mutation:
         note: str | None = None,
     ) -> RefundPayload:
         """Four eyes: needs refunds:approve and another principal than the requester."""
+        check = Checker()
+        check.text(note, "note")
+        check.text(str(id), "id", limit=64)
         try:
-            await approve_refund(runtime_of(info.context), str(id), note)
+            refuse_unless_ok(check)
+            record = await approve_refund(runtime_of(info.context), str(id), note)
         except Refused as refused:
-            return RefundPayload(
-                refund_request=await _refund_request(info, str(id)), user_errors=_errors(refused)
-            )
-        return RefundPayload(refund_request=await _refund_request(info, str(id)), user_errors=[])
+            return RefundPayload(refund_request=None, user_errors=_errors(refused.problems))
+        return await _refund_payload(info, record.id)
 
     @strawberry.mutation(description="Reject a refund held for approval.")
     async def reject_refund(
@@ -103,13 +144,15 @@ class Mutation:
         reason: str,
     ) -> RefundPayload:
         """Ends it; nothing is written upstream."""
+        check = Checker()
+        check.text(reason, "reason", required=True)
+        check.text(str(id), "id", limit=64)
         try:
+            refuse_unless_ok(check)
             await reject_refund(runtime_of(info.context), str(id), reason)
         except Refused as refused:
-            return RefundPayload(
-                refund_request=await _refund_request(info, str(id)), user_errors=_errors(refused)
-            )
-        return RefundPayload(refund_request=await _refund_request(info, str(id)), user_errors=[])
+            return RefundPayload(refund_request=None, user_errors=_errors(refused.problems))
+        return await _refund_payload(info, str(id))
 
     @strawberry.mutation(
         description="Damaged or wrong item: replace from stock if the ERP has it, otherwise refund."
@@ -119,59 +162,76 @@ class Mutation:
         info: Info,
         input: ReplacementInput,
     ) -> ReplacementPayload:
-        """Says which outcome happened."""
-        lines = tuple((str(line.line_id), line.quantity) for line in input.lines)
+        """Says which outcome happened, with the workflow that made it happen."""
+        check = Checker()
+        number = number_of(check, input.order_number)
+        lines = lines_of(check, input.lines)
+        if not input.lines:
+            check.complain(("lines",), "Name at least one line to replace.")
+        key(check, input.idempotency_key)
         try:
-            outcome, workflow_id = await request_replacement(
-                runtime_of(info.context),
-                input.order_number,
-                lines,
-                input.reason.value,
-                input.idempotency_key,
+            refuse_unless_ok(check)
+            record = await request_replacement(
+                runtime_of(info.context), number, lines, input.reason.value, input.idempotency_key
             )
         except Refused as refused:
             return ReplacementPayload(
                 outcome=None,
                 refund_request=None,
                 replacement_order_number=None,
-                user_errors=_errors(refused),
+                workflow=None,
+                user_errors=_errors(refused.problems),
             )
-        if outcome == "REFUNDED":
+        errors = _outcome_errors(record)
+        if record.kind is WorkflowKind.REFUND:
             return ReplacementPayload(
-                outcome=outcome,
-                refund_request=await _refund_request(info, workflow_id),
+                outcome="REFUNDED" if not errors else None,
+                refund_request=RefundRequest(record=record),
                 replacement_order_number=None,
-                user_errors=[],
+                workflow=Workflow(record=record),
+                user_errors=errors,
             )
         env = info.context.processes
-        steps = await env.journal.steps_of(workflow_id) if env else []
-        number = next(
+        steps = await env.journal.steps_of(record.id) if env else []
+        number_made = next(
             (
                 (s.result or {}).get("orderNumber")
                 for s in steps
-                if s.name == "oms.replacement_order"
+                if s.name == "oms.replacement_order" and s.result
             ),
             None,
         )
         return ReplacementPayload(
-            outcome=outcome, refund_request=None, replacement_order_number=number, user_errors=[]
+            # Replaced once the replacement order exists, even while the rest is parked.
+            outcome="REPLACED" if number_made else None,
+            refund_request=None,
+            replacement_order_number=number_made,
+            workflow=Workflow(record=record),
+            user_errors=errors,
         )
 
     @strawberry.mutation(description="Open a service case about an order.")
     async def open_case(self, info: Info, input: OpenCaseInput) -> CasePayload:
         """Idempotent by key (upsert by external id in the CRM)."""
+        check = Checker()
+        number = number_of(check, input.order_number)
+        check.text(input.subject, "subject", required=True)
+        check.text(input.description, "description")
+        check.text(input.priority, "priority")
+        key(check, input.idempotency_key)
         try:
+            refuse_unless_ok(check)
             workflow_id = await open_case(
                 runtime_of(info.context),
-                input.order_number,
+                number,
                 input.subject,
                 input.description,
                 input.priority,
                 input.idempotency_key,
             )
         except Refused as refused:
-            return CasePayload(case=None, user_errors=_errors(refused))
-        return CasePayload(case=await _case_of(info, workflow_id), user_errors=[])
+            return CasePayload(case=None, user_errors=_errors(refused.problems))
+        return await _case_payload(info, workflow_id)
 
     @strawberry.mutation(description="Comment on a service case.")
     async def add_case_comment(
@@ -180,23 +240,60 @@ class Mutation:
         input: CaseCommentInput,
     ) -> CasePayload:
         """Idempotent by key."""
+        check = Checker()
+        number = case_number(check, input.case_number)
+        check.text(input.body, "body", required=True)
+        key(check, input.idempotency_key)
         try:
+            refuse_unless_ok(check)
             workflow_id = await add_case_comment(
-                runtime_of(info.context), input.case_number, input.body, input.idempotency_key
+                runtime_of(info.context), number, input.body, input.idempotency_key
             )
         except Refused as refused:
-            return CasePayload(case=None, user_errors=_errors(refused))
-        return CasePayload(case=await _case_of(info, workflow_id), user_errors=[])
+            return CasePayload(case=None, user_errors=_errors(refused.problems))
+        return await _case_payload(info, workflow_id)
 
-    @strawberry.mutation(description="Operations: run the parked steps of a failed workflow again.")
+    @strawberry.mutation(
+        description="Operations: run the parked steps of a workflow (or one that needs "
+        "attention, once its cause is fixed) again."
+    )
     async def replay_workflow(self, info: Info, id: strawberry.ID) -> WorkflowPayload:
         """Needs ops; exactly-once through the steps' own idempotency."""
         try:
-            status = await replay_workflow(runtime_of(info.context), str(id))
+            record = await replay_workflow(runtime_of(info.context), str(id)[:64])
         except Refused as refused:
-            return WorkflowPayload(status=None, steps=[], user_errors=_errors(refused))
+            return WorkflowPayload.refused(_errors(refused.problems))
         return WorkflowPayload(
-            status=WorkflowStatus(status),
-            steps=await workflow_steps(info, str(id)),
+            status=record.status,
+            steps=await workflow_steps(info, record.id),
+            workflow=Workflow(record=record),
+            user_errors=_outcome_errors(record),
+        )
+
+    @strawberry.mutation(
+        description="Operations: close parked work, or work that needs attention, by hand "
+        "(resolved outside Order360, or abandoned); audited with the operator and the note."
+    )
+    async def resolve_workflow(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        resolution: WorkflowResolution,
+        note: str,
+    ) -> WorkflowPayload:
+        """Needs ops."""
+        check = Checker()
+        check.text(note, "note", required=True, limit=1000)
+        try:
+            refuse_unless_ok(check)
+            record = await resolve_workflow(
+                runtime_of(info.context), str(id)[:64], resolution.value, note
+            )
+        except Refused as refused:
+            return WorkflowPayload.refused(_errors(refused.problems))
+        return WorkflowPayload(
+            status=record.status,
+            steps=await workflow_steps(info, record.id),
+            workflow=Workflow(record=record),
             user_errors=[],
         )

@@ -4,22 +4,39 @@ from __future__ import annotations
 
 import strawberry
 
-from sources import CrmContact
+from sources import CrmContact, SourceError, WorkflowKind, WorkflowStatus
 
 from .context import Info
 from .errors import BadUserInput, CodedError, Forbidden
+from .identifiers import InvalidIdentifier, native_order_id
+from .inputs import refund_ask
 from .lookup import find_order
-from .lookup import normalise_number as lookup_number
 from .permissions import requires
 from .prefetch import order_selection, prefetch
-from .processes import RefundAsk, Refused, assess, runtime_of
+from .processes import Refused, assess, runtime_of
+from .types.audit import AuditEntry
 from .types.case import Case
 from .types.connection import OrderConnection, OrderFilter, list_orders
 from .types.customer import Customer
 from .types.health import SourceHealth
 from .types.money import Money
 from .types.order import Order
-from .types.process import RefundPreview, RefundPreviewInput, RefundRequest, UserError
+from .types.process import (
+    RefundPreview,
+    RefundPreviewInput,
+    RefundRequest,
+    UserError,
+    audit_entries,
+)
+from .types.workflow import (
+    RefundRequestConnection,
+    RefundRequestEdge,
+    Workflow,
+    WorkflowConnection,
+    WorkflowEdge,
+    workflow_page,
+)
+from .validation import Checker, is_valid_text
 
 __all__ = ["Query"]
 
@@ -45,6 +62,12 @@ class CodedPreviewError(CodedError):
         self.code = {"NOT_FOUND": "NOT_FOUND", "FORBIDDEN": "FORBIDDEN"}.get(code, "BAD_USER_INPUT")  # type: ignore[assignment]
 
 
+def _require_any(info: Info, *scopes: str) -> None:
+    context = info.context
+    if not any(context.policy.allows(context.principal, s) for s in scopes):
+        raise Forbidden(f"This needs one of the scopes {', '.join(scopes)}.")
+
+
 class CaseNotFound(CodedError):
     """No case matches."""
 
@@ -66,9 +89,10 @@ class Query:
         if (number is None) == (id is None):
             raise BadUserInput("Give exactly one of number and id.")
         if id is not None:
-            native = str(id).removeprefix("shopify:Order:")
-            if not native.isdigit():
-                raise BadUserInput("id is not an order id (shopify:Order:<digits>).")
+            try:
+                native = native_order_id(str(id))
+            except InvalidIdentifier as bad:
+                raise BadUserInput(str(bad)) from bad
             order = await find_order(info, order_id=native)
         else:
             order = await find_order(info, number=number)
@@ -148,14 +172,82 @@ class Query:
         ):
             raise Forbidden("This needs refunds:write, refunds:approve or ops.")
         env = context.processes
-        record = await env.journal.workflow(str(id)) if env else None
+        wanted = str(id)
+        valid = len(wanted) <= 64 and is_valid_text(wanted)
+        record = await env.journal.workflow(wanted) if env and valid else None
         if (
             record is None
-            or record.kind != "refund"
+            or record.kind is not WorkflowKind.REFUND
             or not context.policy.may_see_channel(context.principal, record.channel)
         ):
             raise RefundRequestNotFound("No refund request matches.")
         return RefundRequest(record=record)
+
+    @strawberry.field(
+        description="The supervisors' approval queue: refund requests newest first, by status "
+        "(PENDING_APPROVAL for what waits). Needs refunds:approve or ops; partners see their "
+        "channel only."
+    )
+    async def refund_requests(
+        self,
+        info: Info,
+        status: WorkflowStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> RefundRequestConnection:
+        """Cursor-paged, at most 100 per page."""
+        _require_any(info, "refunds:approve", "ops")
+        edges, page = await workflow_page(
+            info, first=first, after=after, status=status, kinds=[WorkflowKind.REFUND]
+        )
+        return RefundRequestConnection(
+            edges=[RefundRequestEdge(cursor=c, node=RefundRequest(record=r)) for c, r in edges],
+            page_info=page,
+        )
+
+    @strawberry.field(
+        description="Operators' queue: workflows of every kind, newest first, by status and "
+        "kind, with their steps and last error. Needs ops."
+    )
+    async def workflows(
+        self,
+        info: Info,
+        status: WorkflowStatus | None = None,
+        kind: WorkflowKind | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> WorkflowConnection:
+        """Cursor-paged, at most 100 per page."""
+        _require_any(info, "ops")
+        edges, page = await workflow_page(
+            info, first=first, after=after, status=status, kinds=[kind] if kind else None
+        )
+        return WorkflowConnection(
+            edges=[WorkflowEdge(cursor=c, node=Workflow(record=r)) for c, r in edges],
+            page_info=page,
+        )
+
+    @strawberry.field(
+        description="Every audit entry written under one request id (X-Request-ID), oldest "
+        "first: where one request went. Needs ops."
+    )
+    async def audit(self, info: Info, correlation_id: str) -> list[AuditEntry]:
+        """At most 500 entries."""
+        _require_any(info, "ops")
+        if not (0 < len(correlation_id) <= 128 and is_valid_text(correlation_id)):
+            raise BadUserInput("correlationId is a request id of at most 128 characters.")
+        entries = await audit_entries(info, correlation_id=correlation_id)
+        context = info.context
+        if context.policy.channel_filter(context.principal) is None or context.processes is None:
+            return entries
+        # A partner sees only entries about workflows of its own channel.
+        journal = context.processes.journal
+        mine: list[AuditEntry] = []
+        for entry in entries:
+            found = await journal.workflow(entry.workflow_id) if entry.workflow_id else None
+            if found and context.policy.may_see_channel(context.principal, found.channel):
+                mine.append(entry)
+        return mine
 
     @strawberry.field(
         description="What a refund would do (eligibility, amount, approval needed) "
@@ -163,15 +255,20 @@ class Query:
     )
     async def refund_preview(self, info: Info, input: RefundPreviewInput) -> RefundPreview:
         """Live OMS and ERP data, minus what open refund requests already hold."""
-        lines = tuple((str(line.line_id), line.quantity) for line in input.lines or [])
-        ask = RefundAsk(input.order_number, lines, input.amount.model() if input.amount else None)
+        check = Checker()
+        ask = refund_ask(check, input.order_number, input.lines, input.amount)
         try:
             rt = runtime_of(info.context)
             rt.require("refunds:write")
-            reserved = await rt.journal.reserved_now(lookup_number(input.order_number))
+            if not check.ok:
+                raise BadUserInput(check.complaints[0].message)
+            reserved = await rt.journal.reserved_now(ask.order_number)
             found = await assess(rt, ask, reserved)
         except Refused as refused:
             problem = refused.problems[0]
+            cause = refused.__cause__
+            if problem.code == "ELIGIBILITY_UNAVAILABLE" and isinstance(cause, SourceError):
+                raise cause from None  # a query reports a source down as the source's error
             raise CodedPreviewError(problem.code, problem.message) from refused
         return RefundPreview(
             eligible=found.eligible,

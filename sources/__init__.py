@@ -26,7 +26,18 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthSnapshot
-from .journal import AuditRecord, Claim, ClaimKind, Journal, StepRecord, WorkflowRecord
+from .journal import (
+    OPEN_STATUSES,
+    AuditRecord,
+    Claim,
+    ClaimKind,
+    Journal,
+    StepRecord,
+    StepStatus,
+    WorkflowKind,
+    WorkflowRecord,
+    WorkflowStatus,
+)
 from .models import (
     CrmCase,
     CrmContact,
@@ -51,10 +62,13 @@ from .models import (
 )
 from .oms import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
 from .registry import SOURCE_NAMES, SourceHealthReport, Sources, Writes, open_sources
+from .resilience import BreakerState
 
 __all__ = [
+    "OPEN_STATUSES",
     "SOURCE_NAMES",
     "AuditRecord",
+    "BreakerState",
     "CachePolicy",
     "CachedRead",
     "CallContext",
@@ -104,11 +118,14 @@ __all__ = [
     "Sources",
     "SourcesConfig",
     "StepRecord",
+    "StepStatus",
     "StockLevel",
     "Tracking",
     "TrackingEvent",
     "TrackingRef",
+    "WorkflowKind",
     "WorkflowRecord",
+    "WorkflowStatus",
     "Writes",
     "open_sources",
 ]

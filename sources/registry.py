@@ -85,6 +85,10 @@ class Sources:
             for name, window in self.health_windows.items()
         }
 
+    def retry_after(self, name: SourceName) -> float:
+        """Seconds until every open breaker of the system lets a probe through."""
+        return max((u.breaker.retry_after() for u in self.upstreams.get(name, ())), default=0.0)
+
 
 def _timeout(policy: SourcePolicy) -> httpx.Timeout:
     # The call layer enforces the real deadline; httpx's own timeout is a backstop.

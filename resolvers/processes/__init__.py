@@ -2,12 +2,15 @@
 
 from .base import Problem, ProcessSettings, Refused, Runtime, runtime_of
 from .eligibility import RefundAsk, assess
+from .engine import backoff_s, failure_problem
+from .operations import PLANS, drive, replay_workflow, resolve_workflow, visible_workflow
 from .refund import REFUND, approve_refund, reject_refund, request_refund
 from .replacement import REPLACEMENT, request_replacement
-from .replay import replay_workflow
-from .service_case import add_case_comment, open_case
+from .service_case import PRIORITIES, add_case_comment, open_case
 
 __all__ = [
+    "PLANS",
+    "PRIORITIES",
     "REFUND",
     "REPLACEMENT",
     "Problem",
@@ -18,10 +21,15 @@ __all__ = [
     "add_case_comment",
     "approve_refund",
     "assess",
+    "backoff_s",
+    "drive",
+    "failure_problem",
     "open_case",
     "reject_refund",
     "replay_workflow",
     "request_refund",
     "request_replacement",
+    "resolve_workflow",
     "runtime_of",
+    "visible_workflow",
 ]

@@ -23,6 +23,12 @@ class ProcessSettings:
     return_window_days: int = 30
     lease_s: float = 30.0
     in_use_wait_s: float = 2.0
+    retry_base_s: float = 30.0
+    """First background retry of a parked workflow after about this long, then doubling."""
+    retry_cap_s: float = 3600.0
+    """Never wait longer than this between two retries of one workflow."""
+    max_retries: int = 12
+    """Background retries before a parked workflow goes to NEEDS_ATTENTION."""
 
 
 @dataclass(frozen=True, slots=True)

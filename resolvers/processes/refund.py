@@ -1,27 +1,34 @@
 """Refunds: request (with eligibility and approval policy), approve, reject, execute.
 
-Steps: ``oms.refund`` (the money moves: the pivot, it cannot be undone), then
-``erp.credit_memo`` (the books follow, carrying the OMS refund id) and
-``crm.case_comment`` (the customer's case says what happened). Before the pivot a
-failure fails the workflow and releases its reservation; after it, the remaining
-steps are retried forward until they are done.
+Steps, in order: ``erp.sales_order`` (the ERP order the refund will be credited
+against must exist), ``crm.case`` (the order's case, opened for the refund if it has
+none; compensated by a note that the refund was declined, never deleted), then the
+pivot ``oms.refund`` (the money moves; it cannot be undone), ``erp.credit_memo`` (the
+books follow, carrying the OMS refund id) and ``crm.case_comment`` (the case says what
+happened). A failure before the pivot compensates and moves no money; after it the
+remaining steps are retried forward until they are done or an operator decides.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sources import Money, SourceBadResponse, SourceError, WorkflowRecord
+from sources import Money, WorkflowKind, WorkflowRecord, WorkflowStatus
 
 from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, assess
-from .engine import Plan, Step, execute
-from .idempotency import bind, idempotent
+from .engine import Admitted, Declined, Plan, Results, Step, execute, start
 
-__all__ = ["REFUND", "approve_refund", "comment_once", "reject_refund", "request_refund"]
+__all__ = [
+    "REFUND",
+    "approve_refund",
+    "case_for_order",
+    "comment_once",
+    "marker",
+    "reject_refund",
+    "request_refund",
+]
 
 CENT = Decimal("0.01")
 
@@ -31,9 +38,87 @@ def marker(workflow_id: str) -> str:
     return f"[order360:{workflow_id}]"
 
 
-async def _oms_refund(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+async def sales_order_of(rt: Runtime, wf: WorkflowRecord) -> dict[str, Any]:
+    """Step ``erp.sales_order``: the ERP order a credit or return will reference."""
+    sales = (await rt.sources.erp.sales_orders([wf.order_number], rt.call)).get(wf.order_number)
+    if sales is None:
+        raise Declined("ERP_ORDER_MISSING", "The ERP has no sales order for this order.")
+    return {"salesOrder": sales.document_number}
+
+
+async def _erp_sales_order(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
+    return await sales_order_of(rt, wf)
+
+
+async def case_for_order(rt: Runtime, wf: WorkflowRecord, subject: str) -> dict[str, Any]:
+    """Step ``crm.case``: the order's open case, or one opened (idempotently) for ``wf``."""
+    cases = (await rt.sources.crm.cases_by_order_number([wf.order_number], rt.call)).get(
+        wf.order_number, []
+    )
+    open_cases = [c for c in cases if not c.closed]
+    if open_cases:
+        return {"caseId": open_cases[0].id, "created": False}
+    fields: dict[str, Any] = {
+        "Subject": subject,
+        "Origin": "Web",
+        "Priority": "Medium",
+        "Order_Number__c": wf.order_number,
+        "Shopify_Order_Id__c": wf.order_id,
+    }
+    if wf.payload.get("contactId"):
+        fields["ContactId"] = wf.payload["contactId"]
+    case_id, created = await rt.sources.writes.crm.upsert_case(wf.id, fields, rt.call)
+    return {"caseId": case_id, "created": created}
+
+
+async def _case_id(rt: Runtime, wf: WorkflowRecord, done: Results, subject: str) -> str:
+    found = done.get("crm.case", {}).get("caseId")
+    if found:
+        return str(found)
+    # Workflows journalled before the case became a step of its own.
+    return str((await case_for_order(rt, wf, subject))["caseId"])
+
+
+async def comment_once(rt: Runtime, case_id: str, tag: str, body: str) -> dict[str, Any]:
+    """Comment on a case once: an earlier comment carrying ``tag`` is reused."""
+    crm = rt.sources.writes.crm
+    existing = await crm.comment_with_marker(case_id, tag, rt.call)
+    if existing:
+        return {"caseId": case_id, "commentId": existing}
+    comment = await crm.add_comment(case_id, f"{body} {tag}", rt.call)
+    return {"caseId": case_id, "commentId": comment}
+
+
+async def annotate_declined(rt: Runtime, wf: WorkflowRecord, done: Results, what: str) -> None:
+    """Compensation of ``crm.case``: the case says the request was declined (kept, not deleted)."""
+    case_id = done.get("crm.case", {}).get("caseId")
+    if not case_id:
+        return
+    body = (
+        f"{what} {wf.id} through Order360 was declined before anything was changed: "
+        f"{(wf.last_error or 'a check failed').split(' at ')[0]}."
+    )
+    await comment_once(rt, str(case_id), f"[order360:{wf.id}:declined]", body)
+
+
+def _subject(wf: WorkflowRecord) -> str:
+    return f"Refund for order {wf.order_number}"
+
+
+async def _crm_case(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
+    return await case_for_order(rt, wf, _subject(wf))
+
+
+async def _crm_case_declined(rt: Runtime, wf: WorkflowRecord, done: Results) -> None:
+    await annotate_declined(rt, wf, done, "Refund request")
+
+
+def _refund_amount(wf: WorkflowRecord) -> Money:
+    assert wf.amount is not None, "a refund workflow always has an amount"
+    return Money(wf.amount, wf.currency)
+
+
+async def _oms_refund(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
     oms = rt.sources.writes.oms
     found = await oms.refund_by_marker(wf.order_id, wf.currency, marker(wf.id), rt.call)
     if found is None:
@@ -43,7 +128,7 @@ async def _oms_refund(
         found = await oms.create_refund(
             wf.order_id,
             currency=wf.currency,
-            amount=Money(wf.amount, wf.currency),
+            amount=_refund_amount(wf),
             quote=quote,
             lines=lines,
             restock="return" if wf.reason in ("DAMAGED", "WRONG_ITEM") and lines else "no_restock",
@@ -54,23 +139,19 @@ async def _oms_refund(
     return {"omsRefundId": found.id, "amount": str(found.amount.amount)}
 
 
-async def _credit_memo_items(
-    rt: Runtime, wf: WorkflowRecord
-) -> tuple[str, list[tuple[str, Decimal, Money]]]:
+async def _credit_memo_items(rt: Runtime, wf: WorkflowRecord) -> list[tuple[str, Decimal, Money]]:
     order = await rt.sources.oms.order_by_number(wf.order_number, rt.call)
-    sales = (await rt.sources.erp.sales_orders([wf.order_number], rt.call)).get(wf.order_number)
-    if order is None or sales is None:
-        raise SourceBadResponse(
-            "erp", "the order has no ERP sales order to credit", transient=False
-        )
+    if order is None:
+        raise Declined("NOT_FOUND", "The order is no longer in the order system.")
+    amount = _refund_amount(wf)
     gross = order.subtotal.amount + order.total_tax.amount
     net_share = order.subtotal.amount / gross if gross else Decimal("1")
-    net_total = (wf.amount * net_share).quantize(CENT, ROUND_HALF_UP)
+    net_total = (amount.amount * net_share).quantize(CENT, ROUND_HALF_UP)
     by_line = {line.id: line for line in order.lines}
     lines = [(by_line[lid], qty) for lid, qty in wf.payload.get("lines", []) if lid in by_line]
     if not lines:
         first = order.lines[0]
-        return sales.document_number, [(first.sku, Decimal("1"), Money(net_total, wf.currency))]
+        return [(first.sku, Decimal("1"), Money(net_total, wf.currency))]
     weights = [line.unit_price.amount * qty for line, qty in lines]
     total_weight = sum(weights) or Decimal("1")
     items: list[tuple[str, Decimal, Money]] = []
@@ -80,22 +161,23 @@ async def _credit_memo_items(
         share = share.quantize(CENT, ROUND_HALF_UP)
         left -= share
         items.append((line.sku, Decimal(qty), Money(share, wf.currency)))
-    return sales.document_number, items
+    return items
 
 
-async def _erp_credit_memo(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+async def _erp_credit_memo(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
     erp = rt.sources.writes.erp
     existing = await erp.find_credit_memo_request(wf.id, rt.call)
     if existing:
         return {"creditMemoRequest": existing}
-    sales_order, items = await _credit_memo_items(rt, wf)
+    sales_order = done.get("erp.sales_order", {}).get("salesOrder")
+    if not sales_order:  # journalled before the check became a step of its own
+        sales_order = (await sales_order_of(rt, wf))["salesOrder"]
+    items = await _credit_memo_items(rt, wf)
     number = await erp.create_credit_memo_request(
         reference=wf.id,
         oms_refund_id=done["oms.refund"]["omsRefundId"],
         order_number=wf.order_number,
-        sales_order=sales_order,
+        sales_order=str(sales_order),
         reason=wf.reason,
         items=items,
         call=rt.call,
@@ -103,54 +185,23 @@ async def _erp_credit_memo(
     return {"creditMemoRequest": number}
 
 
-async def case_for_order(rt: Runtime, wf: WorkflowRecord, subject: str) -> str:
-    """The order's open CRM case, or one created (idempotently) for this workflow."""
-    cases = (await rt.sources.crm.cases_by_order_number([wf.order_number], rt.call)).get(
-        wf.order_number, []
-    )
-    open_cases = [c for c in cases if not c.closed]
-    if open_cases:
-        return open_cases[0].id
-    case_id, _ = await rt.sources.writes.crm.upsert_case(
-        wf.id,
-        {
-            "Subject": subject,
-            "Origin": "Web",
-            "Priority": "Medium",
-            "Order_Number__c": wf.order_number,
-            "Shopify_Order_Id__c": wf.order_id,
-        },
-        rt.call,
-    )
-    return case_id
-
-
-async def comment_once(rt: Runtime, wf: WorkflowRecord, subject: str, body: str) -> dict[str, Any]:
-    """Comment on the order's case once: an earlier comment with our marker is reused."""
-    crm = rt.sources.writes.crm
-    case_id = await case_for_order(rt, wf, subject)
-    existing = await crm.comment_with_marker(case_id, marker(wf.id), rt.call)
-    if existing:
-        return {"caseId": case_id, "commentId": existing}
-    comment = await crm.add_comment(case_id, f"{body} {marker(wf.id)}", rt.call)
-    return {"caseId": case_id, "commentId": comment}
-
-
-async def _crm_comment(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+async def _crm_comment(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
     memo = done.get("erp.credit_memo", {}).get("creditMemoRequest", "pending")
     body = (
         f"Refund of {wf.amount} {wf.currency} ({wf.reason.lower().replace('_', ' ')}) issued "
         f"through Order360; OMS refund {done['oms.refund']['omsRefundId']}, ERP credit memo "
         f"request {memo}."
     )
-    return await comment_once(rt, wf, f"Refund for order {wf.order_number}", body)
+    case_id = await _case_id(rt, wf, done, _subject(wf))
+    return await comment_once(rt, case_id, marker(wf.id), body)
 
 
 REFUND = Plan(
-    kind="refund",
+    kind=WorkflowKind.REFUND,
+    prefix="rr",
     steps=(
+        Step("erp.sales_order", "erp", _erp_sales_order),
+        Step("crm.case", "crm", _crm_case, compensate=_crm_case_declined),
         Step("oms.refund", "oms", _oms_refund),
         Step("erp.credit_memo", "erp", _erp_credit_memo),
         Step("crm.case_comment", "crm", _crm_comment),
@@ -172,100 +223,55 @@ async def request_refund(
         "note": note,
     }
 
-    async def run(resume: str | None) -> str:
-        if resume:
-            await execute(rt, REFUND, resume, from_statuses=("APPROVED", "PARKED"))
-            return resume
-        return await _start(rt, ask, reason, note, key)
-
-    try:
-        return await idempotent(rt, "requestRefund", key, payload, run)
-    except Refused as refused:
-        await rt.journal.audit(
-            rt.audit(
-                "refund.requested",
-                f"refused:{refused.problems[0].code}",
-                detail=str(refused),
-                order_number=ask.order_number,
-            )
-        )
-        raise
-    except SourceError as error:
-        await rt.journal.audit(
-            rt.audit(
-                "refund.requested",
-                f"failed:{error.code}",
-                detail=f"{error.source} failed before anything was written",
-                order_number=ask.order_number,
-            )
-        )
-        raise
-
-
-async def _start(rt: Runtime, ask: RefundAsk, reason: str, note: str | None, key: str) -> str:
-    journal = rt.journal
-    workflow_id = f"rr_{uuid.uuid4().hex[:20]}"
-    order_number = ask.order_number if ask.order_number.startswith("#") else f"#{ask.order_number}"
-    async with journal.order_lock(order_number) as conn:
-        reserved = await journal.reserved(conn, order_number)
+    async def admit(conn: Any) -> Admitted:
+        reserved = await rt.journal.reserved(conn, ask.order_number)
         decision = await assess(rt, ask, reserved)
         if decision.problems:
             raise Refused(*decision.problems)
-        status = "PENDING_APPROVAL" if decision.requires_approval else "APPROVED"
-        now = time.time()
-        record = WorkflowRecord(
-            id=workflow_id,
-            kind="refund",
-            status=status,
-            order_number=decision.order.number,
-            order_id=decision.order.id,
-            channel=decision.order.channel,
-            amount=decision.amount.amount,
+        order = decision.order
+        return Admitted(
+            order_number=order.number,
+            order_id=order.id,
+            channel=order.channel,
             currency=decision.amount.currency,
+            amount=decision.amount.amount,
             reason=reason,
-            requested_by=rt.principal.subject,
-            requested_client=rt.principal.client_id,
-            approved_by=None,
             payload={
-                "lines": [[lid.removeprefix("shopify:LineItem:"), qty] for lid, qty in ask.lines],
+                "lines": [list(line) for line in decision.lines],
                 "note": note,
-                "idempotencyKey": key,
+                "contactId": decision.contact_id,
             },
-            outcome=None,
-            created_at=now,
-            updated_at=now,
+            needs_approval=decision.requires_approval,
+            detail=f"{decision.amount.amount} {decision.amount.currency} ({reason})",
         )
-        await journal.insert_workflow(
-            conn,
-            record,
-            REFUND.names(),
-            rt.audit(
-                "refund.requested",
-                "pending_approval" if status == "PENDING_APPROVAL" else "accepted",
-                detail=f"{decision.amount.amount} {decision.amount.currency} ({reason})",
-                workflow_id=workflow_id,
-                order_number=record.order_number,
-            ),
-            [("refund.requested", {"id": workflow_id, "order": record.order_number})],
-        )
-    await bind(rt, "requestRefund", key, workflow_id)
-    if status == "APPROVED":
-        await execute(rt, REFUND, workflow_id)
-    return workflow_id
+
+    return await start(
+        rt,
+        REFUND,
+        operation="requestRefund",
+        key=key,
+        payload=payload,
+        order_number=ask.order_number,
+        admit=admit,
+    )
 
 
 async def _pending(rt: Runtime, workflow_id: str) -> WorkflowRecord:
     workflow = await rt.journal.workflow(workflow_id)
-    if workflow is None or not rt.policy.may_see_channel(rt.principal, workflow.channel):
+    if (
+        workflow is None
+        or workflow.kind is not WorkflowKind.REFUND
+        or not rt.policy.may_see_channel(rt.principal, workflow.channel)
+    ):
         raise Refused(Problem("NOT_FOUND", "No refund request matches.", ("id",)))
-    if workflow.status != "PENDING_APPROVAL":
+    if workflow.status is not WorkflowStatus.PENDING_APPROVAL:
         raise Refused(
             Problem("NOT_ELIGIBLE", f"The refund request is {workflow.status}, not pending.")
         )
     return workflow
 
 
-async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> str:
+async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> WorkflowRecord:
     """A second person releases a held refund; it then executes."""
     rt.require("refunds:approve")
     workflow = await _pending(rt, workflow_id)
@@ -282,14 +288,14 @@ async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> str
         raise Refused(Problem("FORBIDDEN", "A refund must be approved by someone else."))
     async with rt.journal.order_lock(workflow.order_number) as conn:
         others = await rt.journal.reserved(conn, workflow.order_number)
-        ask = RefundAsk(workflow.order_number, (), Money(workflow.amount, workflow.currency))
+        ask = RefundAsk(workflow.order_number, (), _refund_amount(workflow))
+        assert workflow.amount is not None
         check = await assess(rt, ask, others - workflow.amount)
-    over = [p for p in check.problems if p.code == "AMOUNT_EXCEEDS_REFUNDABLE"]
-    if over:
-        raise Refused(*over)
+    if check.problems:
+        raise Refused(*check.problems)
     moved = await rt.journal.transition(
         workflow_id,
-        "APPROVED",
+        WorkflowStatus.APPROVED,
         rt.audit(
             "refund.approved",
             "approved",
@@ -299,7 +305,7 @@ async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> str
         ),
         [("refund.approved", {"id": workflow_id, "by": rt.principal.subject})],
         approved_by=rt.principal.subject,
-        expect=("PENDING_APPROVAL",),
+        expect=(WorkflowStatus.PENDING_APPROVAL,),
     )
     if not moved:
         raise Refused(Problem("NOT_ELIGIBLE", "The refund request is no longer pending."))
@@ -312,7 +318,7 @@ async def reject_refund(rt: Runtime, workflow_id: str, reason: str) -> None:
     workflow = await _pending(rt, workflow_id)
     moved = await rt.journal.transition(
         workflow_id,
-        "REJECTED",
+        WorkflowStatus.REJECTED,
         rt.audit(
             "refund.rejected",
             "rejected",
@@ -321,7 +327,7 @@ async def reject_refund(rt: Runtime, workflow_id: str, reason: str) -> None:
             order_number=workflow.order_number,
         ),
         [("refund.rejected", {"id": workflow_id, "reason": reason})],
-        expect=("PENDING_APPROVAL",),
+        expect=(WorkflowStatus.PENDING_APPROVAL,),
     )
     if not moved:
         raise Refused(Problem("NOT_ELIGIBLE", "The refund request is no longer pending."))

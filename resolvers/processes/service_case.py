@@ -1,27 +1,27 @@
-"""Service cases: open a case about an order, comment on a case; idempotent by key."""
+"""Service cases: open a case about an order, comment on a case; idempotent by key.
+
+Each is a one-step workflow whose step is its pivot: a refusal by the CRM (e.g. a field
+it will not take) ends the workflow ``COMPENSATED`` with the reason, which the caller
+gets as a user error; a CRM that does not answer parks it for a retry.
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
-from decimal import Decimal
 from typing import Any
 
-from sources import WorkflowRecord
+from sources import WorkflowKind, WorkflowRecord
 
 from .base import Problem, Refused, Runtime
-from .eligibility import live_order
-from .engine import Plan, Step, execute
-from .idempotency import bind, idempotent
+from .eligibility import checked, live_order
+from .engine import Admitted, Plan, Results, Step, start
+from .refund import comment_once, marker
 
-__all__ = ["add_case_comment", "open_case"]
+__all__ = ["COMMENT", "OPEN_CASE", "PRIORITIES", "add_case_comment", "open_case"]
 
-PRIORITIES = {"High", "Medium", "Low"}
+PRIORITIES = ("High", "Medium", "Low")
 
 
-async def _upsert_case(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+async def _upsert_case(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
     fields = {
         "Subject": wf.payload["subject"],
         "Description": wf.payload.get("description") or "",
@@ -34,64 +34,19 @@ async def _upsert_case(
     return {"caseId": case_id, "created": created}
 
 
-async def _comment(
-    rt: Runtime, wf: WorkflowRecord, done: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
-    crm = rt.sources.writes.crm
-    case_id = wf.payload["caseId"]
-    tag = f"[order360:{wf.id}]"
-    existing = await crm.comment_with_marker(case_id, tag, rt.call)
-    if existing:
-        return {"caseId": case_id, "commentId": existing}
-    comment = await crm.add_comment(case_id, f"{wf.payload['body']} {tag}", rt.call)
-    return {"caseId": case_id, "commentId": comment}
+async def _comment(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
+    return await comment_once(rt, wf.payload["caseId"], marker(wf.id), wf.payload["body"])
 
 
-_PREFIX = {"case": "cs", "case_comment": "cc"}
-OPEN_CASE = Plan("case", (Step("crm.case", "crm", _upsert_case),), pivot="crm.case")
-COMMENT = Plan(
-    "case_comment", (Step("crm.case_comment", "crm", _comment),), pivot="crm.case_comment"
+OPEN_CASE = Plan(
+    WorkflowKind.CASE, "cs", (Step("crm.case", "crm", _upsert_case),), pivot="crm.case"
 )
-
-
-async def _record(
-    rt: Runtime,
-    plan: Plan,
-    *,
-    order_number: str,
-    order_id: str,
-    channel: str,
-    payload: dict[str, Any],
-    action: str,
-) -> str:
-    now = time.time()
-    record = WorkflowRecord(
-        id=f"{_PREFIX[plan.kind]}_{uuid.uuid4().hex[:20]}",
-        kind=plan.kind,
-        status="APPROVED",
-        order_number=order_number,
-        order_id=order_id,
-        channel=channel,
-        amount=Decimal("0"),
-        currency="XXX",  # ISO 4217 "no currency": cases move no money
-        reason="OTHER",
-        requested_by=rt.principal.subject,
-        requested_client=rt.principal.client_id,
-        approved_by=None,
-        payload=payload,
-        outcome=None,
-        created_at=now,
-        updated_at=now,
-    )
-    async with rt.journal.order_lock(order_number) as conn:
-        await rt.journal.insert_workflow(
-            conn,
-            record,
-            plan.names(),
-            rt.audit(action, "accepted", workflow_id=record.id, order_number=order_number),
-            [(action, {"id": record.id, "order": order_number})],
-        )
-    return record.id
+COMMENT = Plan(
+    WorkflowKind.CASE_COMMENT,
+    "cc",
+    (Step("crm.case_comment", "crm", _comment),),
+    pivot="crm.case_comment",
+)
 
 
 async def open_case(
@@ -102,65 +57,78 @@ async def open_case(
     priority: str | None,
     key: str,
 ) -> str:
-    """Open a CRM case about an order; returns the workflow id (its result names the case)."""
+    """Open a CRM case about an order; returns the workflow id (its result names the case).
+
+    The input is checked by the caller (``resolvers.validation``); the number is canonical.
+    """
     rt.require("cases:write")
-    if not subject.strip():
-        raise Refused(Problem("BAD_USER_INPUT", "subject must not be empty.", ("subject",)))
     if priority is not None and priority not in PRIORITIES:
         raise Refused(Problem("BAD_USER_INPUT", "priority is High, Medium or Low.", ("priority",)))
-    payload = {"order": order_number, "subject": subject, "description": description}
-    payload["priority"] = priority
+    payload = {
+        "order": order_number,
+        "subject": subject,
+        "description": description,
+        "priority": priority,
+    }
 
-    async def run(resume: str | None) -> str:
-        if resume:
-            await execute(rt, OPEN_CASE, resume, from_statuses=("APPROVED", "PARKED"))
-            return resume
+    async def admit(conn: Any) -> Admitted:
         order = await live_order(rt, order_number)
-        workflow_id = await _record(
-            rt,
-            OPEN_CASE,
+        return Admitted(
             order_number=order.number,
             order_id=order.id,
             channel=order.channel,
+            currency=order.currency,
+            reason="OTHER",
             payload=dict(payload),
-            action="case.opened",
         )
-        await bind(rt, "openCase", key, workflow_id)
-        await execute(rt, OPEN_CASE, workflow_id)
-        return workflow_id
 
-    return await idempotent(rt, "openCase", key, payload, run)
+    return await start(
+        rt,
+        OPEN_CASE,
+        operation="openCase",
+        key=key,
+        payload=payload,
+        order_number=order_number,
+        admit=admit,
+    )
 
 
 async def add_case_comment(rt: Runtime, case_number: str, body: str, key: str) -> str:
-    """Comment on a case the principal may see; returns the workflow id."""
+    """Comment on a case the principal may see; returns the workflow id.
+
+    Another channel's case is refused exactly like a missing one. Comments on one case
+    are serialised by a lock of their own (``case:<number>``), not the order's.
+    """
     rt.require("cases:write")
-    if not body.strip():
-        raise Refused(Problem("BAD_USER_INPUT", "body must not be empty.", ("body",)))
     payload = {"case": case_number, "body": body}
 
-    async def run(resume: str | None) -> str:
-        if resume:
-            await execute(rt, COMMENT, resume, from_statuses=("APPROVED", "PARKED"))
-            return resume
-        found = (await rt.sources.crm.cases_by_number([case_number], rt.call)).get(case_number)
+    async def admit(conn: Any) -> Admitted:
+        found = (
+            await checked(rt.sources.crm.cases_by_number([case_number], rt.call), "the case")
+        ).get(case_number)
         order = None
         if found is not None and found.order_number:
-            order = await rt.sources.oms.order_by_number(found.order_number, rt.call)
+            order = await checked(
+                rt.sources.oms.order_by_number(found.order_number, rt.call), "the case's order"
+            )
         partner = rt.policy.channel_filter(rt.principal)
         if found is None or (partner and (order is None or order.channel != partner)):
             raise Refused(Problem("NOT_FOUND", "No case matches.", ("caseNumber",)))
-        workflow_id = await _record(
-            rt,
-            COMMENT,
-            order_number=found.order_number or "",
+        return Admitted(
+            order_number=order.number if order else (found.order_number or ""),
             order_id=order.id if order else "",
             channel=order.channel if order else "",
+            currency=order.currency if order else "",
+            reason="OTHER",
             payload={**payload, "caseId": found.id},
-            action="case.commented",
         )
-        await bind(rt, "addCaseComment", key, workflow_id)
-        await execute(rt, COMMENT, workflow_id)
-        return workflow_id
 
-    return await idempotent(rt, "addCaseComment", key, payload, run)
+    return await start(
+        rt,
+        COMMENT,
+        operation="addCaseComment",
+        key=key,
+        payload=payload,
+        order_number=f"case:{case_number}",
+        admit=admit,
+    )

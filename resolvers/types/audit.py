@@ -18,3 +18,6 @@ class AuditEntry:
     action: str = strawberry.field(description="e.g. refund.requested, refund.approved.")
     detail: str | None = strawberry.field(description="What was decided, in words.")
     correlation_id: str = strawberry.field(description="The X-Request-ID of the request.")
+    workflow_id: str | None = strawberry.field(
+        default=None, description="The workflow the entry is about, if any."
+    )

@@ -49,7 +49,7 @@ class OrderFilter:
 class PageInfo:
     """Relay page info."""
 
-    has_next_page: bool = strawberry.field(description="More orders follow this page.")
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page.")
 
 

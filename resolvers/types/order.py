@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .audit import AuditEntry
     from .case import Case
     from .customer import Customer
+    from .process import RefundRequest
 
 __all__ = ["Discrepancy", "Order", "OrderLine", "TimelineEvent"]
 
@@ -232,6 +233,27 @@ class Order:
         from .process import audit_entries
 
         return await audit_entries(info, order_number=self.record.number)
+
+    @strawberry.field(
+        description="Refund requests of this order through Order360, pending and past, newest "
+        "first. Needs refunds:write, refunds:approve or ops; empty without them.",
+        extensions=requires_any_silently("refunds:write", "refunds:approve", "ops"),
+    )
+    async def refund_requests(
+        self, info: Info
+    ) -> list[Annotated[RefundRequest, strawberry.lazy(".process")]]:
+        """Every refund workflow journalled for this order."""
+        from sources import WorkflowKind
+
+        from .process import RefundRequest
+
+        env = info.context.processes
+        if env is None:
+            return []
+        found = await env.journal.workflows_page(
+            limit=200, kinds=[WorkflowKind.REFUND], order_number=self.record.number
+        )
+        return [RefundRequest(record=r) for r in found]
 
 
 def _timeline(view: OrderView) -> list[TimelineEvent]:

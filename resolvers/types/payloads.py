@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from sources import WorkflowStatus
+
 from .case import Case
-from .process import RefundRequest, UserError, WorkflowStatus, WorkflowStep
+from .process import RefundRequest, UserError, WorkflowStep
+from .workflow import Workflow
 
 __all__ = ["CasePayload", "RefundPayload", "ReplacementPayload", "WorkflowPayload"]
 
@@ -15,7 +18,9 @@ class RefundPayload:
     """The refund request, or why not."""
 
     refund_request: RefundRequest | None = strawberry.field(description="The refund request.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why it was refused, or why its workflow did not finish."
+    )
 
 
 @strawberry.type(description="Result of requestReplacement.")
@@ -29,7 +34,12 @@ class ReplacementPayload:
     replacement_order_number: str | None = strawberry.field(
         description="The new order's number, when replaced."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    workflow: Workflow | None = strawberry.field(
+        description="The workflow that does it (id, status, steps), to follow or replay."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why it was refused, or why its workflow did not finish."
+    )
 
 
 @strawberry.type(description="Result of openCase and addCaseComment.")
@@ -37,13 +47,23 @@ class CasePayload:
     """The case, or why not."""
 
     case: Case | None = strawberry.field(description="The case.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why it was refused, or why its workflow did not finish."
+    )
 
 
 @strawberry.type(description="Result of replayWorkflow.")
 class WorkflowPayload:
     """Where the workflow stands after the replay."""
 
-    status: WorkflowStatus | None = strawberry.field(description="Status after the replay.")
+    status: WorkflowStatus | None = strawberry.field(description="Status afterwards.")
     steps: list[WorkflowStep] = strawberry.field(description="Its steps.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    workflow: Workflow | None = strawberry.field(description="The workflow afterwards.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why it was refused, or why the workflow still did not finish."
+    )
+
+    @classmethod
+    def refused(cls, errors: list[UserError]) -> WorkflowPayload:
+        """A refusal: the errors and nothing else."""
+        return cls(status=None, steps=[], workflow=None, user_errors=errors)

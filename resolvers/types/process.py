@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from sources import Money as MoneyModel
+from sources import WorkflowKind as WorkflowKindModel
 from sources import WorkflowRecord
+from sources import WorkflowStatus as WorkflowStatusModel
 
 from ..context import Info
 from ..processes import Problem
@@ -32,8 +34,11 @@ __all__ = [
     "RefundRequest",
     "ReplacementInput",
     "UserError",
+    "WorkflowKind",
+    "WorkflowResolution",
     "WorkflowStatus",
     "WorkflowStep",
+    "at",
     "audit_entries",
 ]
 
@@ -51,17 +56,28 @@ class RefundReason(enum.Enum):
     OTHER = "OTHER"
 
 
-@strawberry.enum(description="Where a governed process stands.")
-class WorkflowStatus(enum.Enum):
-    """Workflow states."""
+WorkflowStatus = strawberry.enum(
+    WorkflowStatusModel,
+    name="WorkflowStatus",
+    description="Where a governed process stands. PARKED waits for a retry that may succeed "
+    "(its money may already have moved); COMPENSATED failed before anything irreversible and "
+    "was undone; NEEDS_ATTENTION needs an operator (replayWorkflow or resolveWorkflow).",
+)
+"""The journal's statuses, declared once in ``sources`` and exposed as they are."""
 
-    PENDING_APPROVAL = "PENDING_APPROVAL"
-    APPROVED = "APPROVED"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    REJECTED = "REJECTED"
-    FAILED = "FAILED"
-    PARKED = "PARKED"
+WorkflowKind = strawberry.enum(
+    WorkflowKindModel,
+    name="WorkflowKind",
+    description="The kinds of governed process.",
+)
+
+
+@strawberry.enum(description="How an operator closes work that needs a person.")
+class WorkflowResolution(enum.Enum):
+    """resolveWorkflow outcomes."""
+
+    RESOLVED_MANUALLY = "RESOLVED_MANUALLY"
+    ABANDONED = "ABANDONED"
 
 
 @strawberry.input(description="An exact amount in a currency.")
@@ -173,7 +189,8 @@ class RefundPreview:
     )
 
 
-def _at(epoch: float | None) -> datetime | None:
+def at(epoch: float | None) -> datetime | None:
+    """An epoch as an aware UTC datetime."""
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
@@ -203,27 +220,34 @@ async def workflow_steps(info: Info, workflow_id: str) -> list[WorkflowStep]:
             status=s.status,
             attempts=s.attempts,
             last_error=s.last_error,
-            at=_at(s.at),
+            at=at(s.at),
         )
         for s in await env.journal.steps_of(workflow_id)
     ]
 
 
 async def audit_entries(
-    info: Info, *, order_number: str | None = None, workflow_id: str | None = None
+    info: Info,
+    *,
+    order_number: str | None = None,
+    workflow_id: str | None = None,
+    correlation_id: str | None = None,
 ) -> list[AuditEntry]:
     """Audit entries from the journal."""
     env = info.context.processes
     if env is None:
         return []
-    found = await env.journal.audit_for(order_number=order_number, workflow_id=workflow_id)
+    found = await env.journal.audit_for(
+        order_number=order_number, workflow_id=workflow_id, correlation_id=correlation_id
+    )
     return [
         AuditEntry(
-            at=_at(a.at) or datetime.now(UTC),
+            at=at(a.at) or datetime.now(UTC),
             actor=a.actor,
             action=a.action,
             detail=f"{a.decision}: {a.detail}" if a.detail else a.decision,
             correlation_id=a.correlation_id,
+            workflow_id=a.workflow_id,
         )
         for a in found
     ]
@@ -252,14 +276,24 @@ class RefundRequest:
             return None
 
     @strawberry.field(description="Where it stands.")
-    def status(self) -> WorkflowStatus:
+    def status(self) -> WorkflowStatusModel:
         """Workflow status."""
-        return WorkflowStatus(self.record.status)
+        return self.record.status
 
     @strawberry.field(description="How much.")
     def amount(self) -> Money:
         """Amount in the order's currency."""
-        return Money(amount=self.record.amount, currency=self.record.currency)
+        return Money(amount=self.record.amount or Decimal("0"), currency=self.record.currency)
+
+    @strawberry.field(description="When it was requested.")
+    def created_at(self) -> datetime:
+        """Creation time (UTC)."""
+        return at(self.record.created_at) or datetime.now(UTC)
+
+    @strawberry.field(description="Why it is parked, compensated or needs attention (coded).")
+    def last_error(self) -> str | None:
+        """The reason of the last failure, if it rests because of one."""
+        return self.record.last_error
 
     @strawberry.field(description="Why.")
     def reason(self) -> RefundReason:

@@ -28,9 +28,18 @@ class FaultSettings:
     retry_after_s: float | str = 1
     timeout_rate: float = 0.0
     malformed_rate: float = 0.0
+    only: str | None = None
+    """``"read"`` or ``"write"``: the faults hit only that kind of request (None: all)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        settings = dataclasses.asdict(self)
+        if self.only is None:  # the contract's shape, unless the extension is in use
+            del settings["only"]
+        return settings
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether these faults hit a request of ``kind`` (``read`` or ``write``)."""
+        return self.only is None or self.only == kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,10 @@ def _validate(name: str, value: object) -> object:
         if status != int(status) or not 400 <= status <= 599:
             raise FaultError("error_status must be an HTTP error status, 400..599")
         return int(status)
+    if name == "only":
+        if value not in (None, "read", "write"):
+            raise FaultError('only must be "read", "write" or null')
+        return value
     if name == "retry_after_s":
         if value == "http-date":
             return value

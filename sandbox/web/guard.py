@@ -89,12 +89,16 @@ class SystemGuard:
             route_name = name(request) if callable(name) else name
             effective: Kind = kind or ("read" if request.method in ("GET", "HEAD") else "write")
             self._stats.record(self.system, f"{request.method} {route_name}", effective)
-            return await self._run(request, handler, dialect)
+            return await self._run(request, handler, dialect, effective)
 
         return Route(path, endpoint, methods=list(methods))
 
-    async def _run(self, request: Request, handler: Handler, dialect: Dialect) -> Response:
+    async def _run(
+        self, request: Request, handler: Handler, dialect: Dialect, kind: str
+    ) -> Response:
         settings = self._faults.get(self.system)
+        if not settings.applies_to(kind):
+            return await handler(request)
         roll = self._faults.roll(settings)
         if roll.delay_s > 0:
             await asyncio.sleep(roll.delay_s)

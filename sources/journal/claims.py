@@ -6,7 +6,7 @@ import time
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .records import Claim, ClaimKind
 from .schema import idempotency
@@ -70,14 +70,24 @@ class Claims:
                 return Claim(ClaimKind.RESUME, row.workflow_id)
             return Claim(ClaimKind.IN_USE, row.workflow_id)
 
-    async def bind_claim(self, scope: str, key: str, workflow_id: str) -> None:
-        """Remember which workflow the claimed key started (for resume after a crash)."""
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                idempotency.update()
-                .where(idempotency.c.scope == scope, idempotency.c.idem_key == key)
-                .values(workflow_id=workflow_id)
-            )
+    async def bind_claim(
+        self, scope: str, key: str, workflow_id: str, conn: AsyncConnection | None = None
+    ) -> None:
+        """Remember which workflow the claimed key started (for resume after a crash).
+
+        Given ``conn``, in the transaction that creates the workflow: a key and its
+        workflow then exist together or not at all.
+        """
+        statement = (
+            idempotency.update()
+            .where(idempotency.c.scope == scope, idempotency.c.idem_key == key)
+            .values(workflow_id=workflow_id)
+        )
+        if conn is not None:
+            await conn.execute(statement)
+            return
+        async with self._engine.begin() as own:
+            await own.execute(statement)
 
     async def finish_claim(
         self, scope: str, key: str, workflow_id: str | None, response: str

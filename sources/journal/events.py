@@ -44,14 +44,21 @@ class AuditAndOutbox:
             )
 
     async def audit_for(
-        self, *, order_number: str | None = None, workflow_id: str | None = None
+        self,
+        *,
+        order_number: str | None = None,
+        workflow_id: str | None = None,
+        correlation_id: str | None = None,
+        limit: int = 500,
     ) -> list[AuditRecord]:
-        """Audit entries of an order or a workflow, oldest first."""
-        query = sa.select(audit).order_by(audit.c.id)
+        """Audit entries of an order, a workflow or a request, oldest first."""
+        query = sa.select(audit).order_by(audit.c.id).limit(limit)
         if order_number is not None:
             query = query.where(audit.c.order_number == order_number)
         if workflow_id is not None:
             query = query.where(audit.c.workflow_id == workflow_id)
+        if correlation_id is not None:
+            query = query.where(audit.c.correlation_id == correlation_id)
         async with self._engine.connect() as conn:
             rows = await conn.execute(query)
             return [

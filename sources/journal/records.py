@@ -7,7 +7,74 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["AuditRecord", "Claim", "ClaimKind", "StepRecord", "WorkflowRecord"]
+__all__ = [
+    "AuditRecord",
+    "Claim",
+    "ClaimKind",
+    "StepRecord",
+    "StepStatus",
+    "WorkflowKind",
+    "WorkflowRecord",
+    "WorkflowStatus",
+]
+
+
+class WorkflowKind(enum.StrEnum):
+    """The kinds of governed process (stored as their values)."""
+
+    REFUND = "refund"
+    REPLACEMENT = "replacement"
+    CASE = "case"
+    CASE_COMMENT = "case_comment"
+
+
+class WorkflowStatus(enum.StrEnum):
+    """Where a workflow stands; the GraphQL enum of the same name mirrors it."""
+
+    PENDING_APPROVAL = "PENDING_APPROVAL"  # waits for a second person
+    APPROVED = "APPROVED"  # may run; nothing ran yet
+    PROCESSING = "PROCESSING"  # a runner holds its lease
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"  # a supervisor said no; nothing ran
+    FAILED = "FAILED"  # journals written before compensation existed; no longer produced
+    PARKED = "PARKED"  # past its pivot, waiting for a retry that may succeed
+    COMPENSATED = "COMPENSATED"  # failed before its pivot; what it did was undone
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"  # a retry cannot help: an operator must decide
+    RESOLVED_MANUALLY = "RESOLVED_MANUALLY"  # an operator finished it by hand
+    ABANDONED = "ABANDONED"  # an operator gave it up
+
+    @property
+    def resting(self) -> bool:
+        """No runner is working on it: done, refused, or waiting for a person or a retry."""
+        return self not in (WorkflowStatus.APPROVED, WorkflowStatus.PROCESSING)
+
+    @property
+    def final(self) -> bool:
+        """Nothing more will happen to it."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset(
+    {
+        WorkflowStatus.COMPLETED,
+        WorkflowStatus.REJECTED,
+        WorkflowStatus.FAILED,
+        WorkflowStatus.COMPENSATED,
+        WorkflowStatus.RESOLVED_MANUALLY,
+        WorkflowStatus.ABANDONED,
+    }
+)
+
+
+class StepStatus(enum.StrEnum):
+    """How one step of a workflow went."""
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    PARKED = "PARKED"
+    COMPENSATED = "COMPENSATED"
+    SKIPPED = "SKIPPED"
 
 
 class ClaimKind(enum.Enum):
@@ -36,7 +103,7 @@ class StepRecord:
     position: int
     name: str
     system: str
-    status: str
+    status: StepStatus
     attempts: int
     last_error: str | None = None
     result: dict[str, Any] | None = None
@@ -48,13 +115,15 @@ class WorkflowRecord:
     """A governed process instance (refund, replacement, case)."""
 
     id: str
-    kind: str
-    status: str
+    kind: WorkflowKind
+    status: WorkflowStatus
     order_number: str
     order_id: str
     channel: str
-    amount: Decimal
+    amount: Decimal | None
+    """Money the workflow moves; ``None`` for kinds that move none (cases)."""
     currency: str
+    """The order's currency."""
     reason: str
     requested_by: str
     requested_client: str
@@ -63,6 +132,12 @@ class WorkflowRecord:
     outcome: dict[str, Any] | None
     created_at: float
     updated_at: float
+    retries: int = 0
+    """Background retries so far (for the backoff of parked work)."""
+    next_attempt_at: float | None = None
+    """When a parked workflow may be retried next."""
+    last_error: str | None = None
+    """Why it is parked, compensated or needs attention (coded, safe to show)."""
 
 
 @dataclass(frozen=True, slots=True)

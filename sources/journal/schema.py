@@ -47,6 +47,9 @@ workflows = sa.Table(
     sa.Column("lease_until", sa.Float, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("next_attempt_at", sa.Float),
+    sa.Column("retries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
 )
 
 steps = sa.Table(
@@ -130,5 +133,13 @@ MIGRATIONS: list[list[str]] = [
             payload TEXT NOT NULL, published_at DOUBLE PRECISION)""",
         """CREATE TABLE IF NOT EXISTS order_locks (
             order_number VARCHAR(64) PRIMARY KEY, version INTEGER NOT NULL)""",
-    ]
+    ],
+    [
+        "ALTER TABLE workflows ADD COLUMN next_attempt_at DOUBLE PRECISION",
+        "ALTER TABLE workflows ADD COLUMN retries INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE workflows ADD COLUMN last_error TEXT",
+        "CREATE INDEX IF NOT EXISTS workflows_by_status ON workflows (status, next_attempt_at)",
+        "CREATE INDEX IF NOT EXISTS workflows_by_created ON workflows (created_at)",
+        "CREATE INDEX IF NOT EXISTS audit_by_correlation ON audit_log (correlation_id)",
+    ],
 ]

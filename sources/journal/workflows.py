@@ -15,25 +15,44 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .events import AuditAndOutbox
-from .records import AuditRecord, StepRecord, WorkflowRecord
+from .records import (
+    AuditRecord,
+    StepRecord,
+    StepStatus,
+    WorkflowKind,
+    WorkflowRecord,
+    WorkflowStatus,
+)
 from .schema import order_locks, steps, workflows
 
-__all__ = ["OPEN_STATUSES", "Workflows"]
+__all__ = ["OPEN_STATUSES", "Page", "Workflows"]
 
 # Statuses that still hold part of an order's refundable amount.
-OPEN_STATUSES = ("PENDING_APPROVAL", "APPROVED", "PROCESSING", "PARKED")
+OPEN_STATUSES = (
+    WorkflowStatus.PENDING_APPROVAL,
+    WorkflowStatus.APPROVED,
+    WorkflowStatus.PROCESSING,
+    WorkflowStatus.PARKED,
+    WorkflowStatus.NEEDS_ATTENTION,
+)
+# Rows written before amounts became optional carry "XXX" for "no money moves".
+_NO_CURRENCY = "XXX"
+
+Page = tuple[float, str]
+"""A position in the newest-first listing: (created_at, id) of the last row seen."""
 
 
 def _workflow(row: Any) -> WorkflowRecord:
+    moves_money = bool(row.amount) and row.currency != _NO_CURRENCY
     return WorkflowRecord(
         id=row.id,
-        kind=row.kind,
-        status=row.status,
+        kind=WorkflowKind(row.kind),
+        status=WorkflowStatus(row.status),
         order_number=row.order_number,
         order_id=row.order_id,
         channel=row.channel,
-        amount=Decimal(row.amount),
-        currency=row.currency,
+        amount=Decimal(row.amount) if moves_money else None,
+        currency="" if row.currency == _NO_CURRENCY else row.currency,
         reason=row.reason,
         requested_by=row.requested_by,
         requested_client=row.requested_client,
@@ -42,6 +61,22 @@ def _workflow(row: Any) -> WorkflowRecord:
         outcome=json.loads(row.outcome) if row.outcome else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        retries=row.retries or 0,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+    )
+
+
+def _step(row: Any) -> StepRecord:
+    return StepRecord(
+        position=row.position,
+        name=row.name,
+        system=row.system,
+        status=StepStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        result=json.loads(row.result) if row.result else None,
+        at=row.at,
     )
 
 
@@ -80,7 +115,7 @@ class Workflows(AuditAndOutbox):
         rows = await conn.execute(
             sa.select(workflows.c.id, workflows.c.amount).where(
                 workflows.c.order_number == order_number,
-                workflows.c.kind == "refund",
+                workflows.c.kind == WorkflowKind.REFUND,
                 workflows.c.status.in_(OPEN_STATUSES),
             )
         )
@@ -90,7 +125,7 @@ class Workflows(AuditAndOutbox):
                 sa.select(steps.c.status).where(
                     steps.c.workflow_id == row.id,
                     steps.c.name == "oms.refund",
-                    steps.c.status == "DONE",
+                    steps.c.status == StepStatus.DONE,
                 )
             )
             if done.first() is None:
@@ -112,7 +147,7 @@ class Workflows(AuditAndOutbox):
     ) -> None:
         """Create a workflow, its pending steps, an audit entry and events, in ``conn``'s txn."""
         values = asdict(record)
-        values["amount"] = str(record.amount)
+        values["amount"] = "" if record.amount is None else str(record.amount)
         values["payload"] = json.dumps(record.payload, default=str)
         values["outcome"] = json.dumps(record.outcome, default=str) if record.outcome else None
         values["lease_until"] = 0.0
@@ -124,7 +159,7 @@ class Workflows(AuditAndOutbox):
                     position=position,
                     name=name,
                     system=system,
-                    status="PENDING",
+                    status=StepStatus.PENDING,
                     attempts=0,
                 )
             )
@@ -147,22 +182,16 @@ class Workflows(AuditAndOutbox):
                 .where(steps.c.workflow_id == workflow_id)
                 .order_by(steps.c.position)
             )
-            return [
-                StepRecord(
-                    position=r.position,
-                    name=r.name,
-                    system=r.system,
-                    status=r.status,
-                    attempts=r.attempts,
-                    last_error=r.last_error,
-                    result=json.loads(r.result) if r.result else None,
-                    at=r.at,
-                )
-                for r in rows
-            ]
+            return [_step(r) for r in rows]
 
-    async def lease(self, workflow_id: str, from_statuses: Sequence[str], lease_s: float) -> bool:
-        """Take a workflow for execution (PROCESSING) unless another runner holds it."""
+    async def lease(
+        self, workflow_id: str, from_statuses: Sequence[WorkflowStatus], lease_s: float
+    ) -> bool:
+        """Take a workflow for execution (PROCESSING) unless another runner holds it.
+
+        A PROCESSING workflow whose lease ran out was left by a runner that died: it is
+        taken over, so a crash at any point ends in completion or an operator queue.
+        """
         now = time.time()
         async with self._engine.begin() as conn:
             taken = await conn.execute(
@@ -170,11 +199,14 @@ class Workflows(AuditAndOutbox):
                 .where(
                     workflows.c.id == workflow_id,
                     sa.or_(
-                        workflows.c.status.in_(from_statuses),
-                        sa.and_(workflows.c.status == "PROCESSING", workflows.c.lease_until < now),
+                        workflows.c.status.in_(list(from_statuses)),
+                        sa.and_(
+                            workflows.c.status == WorkflowStatus.PROCESSING,
+                            workflows.c.lease_until < now,
+                        ),
                     ),
                 )
-                .values(status="PROCESSING", lease_until=now + lease_s, updated_at=now)
+                .values(status=WorkflowStatus.PROCESSING, lease_until=now + lease_s, updated_at=now)
             )
         return taken.rowcount == 1
 
@@ -182,18 +214,26 @@ class Workflows(AuditAndOutbox):
         self,
         workflow_id: str,
         position: int,
-        status: str,
+        status: StepStatus,
         *,
         error: str | None = None,
         result: dict[str, Any] | None = None,
+        lease_s: float | None = None,
+        attempted: bool = True,
     ) -> None:
-        """One attempt of a step finished (or was skipped)."""
+        """One attempt of a step finished (or the step was skipped or compensated).
+
+        With ``lease_s`` the runner's lease on the workflow is renewed in the same
+        transaction, so a long workflow is not taken over while it makes progress.
+        """
+        now = time.time()
         values: dict[str, Any] = {
             "status": status,
-            "attempts": steps.c.attempts + (0 if status == "SKIPPED" else 1),
-            "last_error": error,
-            "at": time.time(),
+            "attempts": steps.c.attempts + (1 if attempted else 0),
+            "at": now,
         }
+        if attempted:
+            values["last_error"] = error
         if result is not None:
             values["result"] = json.dumps(result, default=str)
         async with self._engine.begin() as conn:
@@ -202,20 +242,44 @@ class Workflows(AuditAndOutbox):
                 .where(steps.c.workflow_id == workflow_id, steps.c.position == position)
                 .values(**values)
             )
+            if lease_s is not None:
+                await conn.execute(
+                    workflows.update()
+                    .where(
+                        workflows.c.id == workflow_id,
+                        workflows.c.status == WorkflowStatus.PROCESSING,
+                    )
+                    .values(lease_until=now + lease_s, updated_at=now)
+                )
 
     async def transition(
         self,
         workflow_id: str,
-        status: str,
+        status: WorkflowStatus,
         audit_entry: AuditRecord,
         events: Iterable[tuple[str, dict[str, Any]]] = (),
         *,
         approved_by: str | None = None,
         outcome: dict[str, Any] | None = None,
-        expect: Sequence[str] | None = None,
+        expect: Sequence[WorkflowStatus] | None = None,
+        last_error: str | None = None,
+        retry_at: float | None = None,
+        count_retry: bool = False,
     ) -> bool:
-        """Move a workflow to ``status`` with its audit entry and events, in one txn."""
-        values: dict[str, Any] = {"status": status, "updated_at": time.time(), "lease_until": 0.0}
+        """Move a workflow to ``status`` with its audit entry and events, in one txn.
+
+        ``last_error`` is kept while the workflow rests (cleared when it completes);
+        ``retry_at`` schedules the next background attempt of a parked workflow.
+        """
+        values: dict[str, Any] = {
+            "status": status,
+            "updated_at": time.time(),
+            "lease_until": 0.0,
+            "next_attempt_at": retry_at,
+            "last_error": last_error,
+        }
+        if count_retry:
+            values["retries"] = workflows.c.retries + 1
         if approved_by is not None:
             values["approved_by"] = approved_by
         if outcome is not None:
@@ -223,7 +287,7 @@ class Workflows(AuditAndOutbox):
         async with self._engine.begin() as conn:
             query = workflows.update().where(workflows.c.id == workflow_id)
             if expect is not None:
-                query = query.where(workflows.c.status.in_(expect))
+                query = query.where(workflows.c.status.in_(list(expect)))
             changed = await conn.execute(query.values(**values))
             if changed.rowcount != 1:
                 return False
@@ -231,13 +295,77 @@ class Workflows(AuditAndOutbox):
             await self._publish(conn, events)
         return True
 
-    async def parked(self, limit: int = 20) -> list[str]:
-        """Ids of parked workflows, oldest first (for the background retry)."""
+    async def due(self, now: float, idle_s: float, limit: int) -> list[WorkflowRecord]:
+        """Workflows a background runner should drive now, the longest-waiting first.
+
+        Parked ones whose retry time has come; PROCESSING ones whose runner's lease ran
+        out (it died); APPROVED ones nobody started within ``idle_s`` (the request that
+        created them died before running them).
+        """
         async with self._engine.connect() as conn:
             rows = await conn.execute(
-                sa.select(workflows.c.id)
-                .where(workflows.c.status == "PARKED")
+                sa.select(workflows)
+                .where(
+                    sa.or_(
+                        sa.and_(
+                            workflows.c.status == WorkflowStatus.PARKED,
+                            sa.or_(
+                                workflows.c.next_attempt_at.is_(None),
+                                workflows.c.next_attempt_at <= now,
+                            ),
+                        ),
+                        sa.and_(
+                            workflows.c.status == WorkflowStatus.PROCESSING,
+                            workflows.c.lease_until < now,
+                        ),
+                        sa.and_(
+                            workflows.c.status == WorkflowStatus.APPROVED,
+                            workflows.c.updated_at < now - idle_s,
+                        ),
+                    )
+                )
                 .order_by(workflows.c.updated_at)
                 .limit(limit)
             )
-            return [r.id for r in rows]
+            return [_workflow(r) for r in rows]
+
+    async def workflows_page(
+        self,
+        *,
+        limit: int,
+        after: Page | None = None,
+        statuses: Sequence[WorkflowStatus] | None = None,
+        kinds: Sequence[WorkflowKind] | None = None,
+        channel: str | None = None,
+        order_number: str | None = None,
+    ) -> list[WorkflowRecord]:
+        """Workflows newest first, after the position ``after``, filtered."""
+        query = sa.select(workflows)
+        if statuses is not None:
+            query = query.where(workflows.c.status.in_(list(statuses)))
+        if kinds is not None:
+            query = query.where(workflows.c.kind.in_(list(kinds)))
+        if channel is not None:
+            query = query.where(workflows.c.channel == channel)
+        if order_number is not None:
+            query = query.where(workflows.c.order_number == order_number)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                sa.or_(
+                    workflows.c.created_at < at,
+                    sa.and_(workflows.c.created_at == at, workflows.c.id < last_id),
+                )
+            )
+        query = query.order_by(workflows.c.created_at.desc(), workflows.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            return [_workflow(r) for r in await conn.execute(query)]
+
+    async def postpone(self, workflow_id: str, until: float) -> None:
+        """Move a parked workflow's next retry (its system is known to be down)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                workflows.update()
+                .where(workflows.c.id == workflow_id, workflows.c.status == WorkflowStatus.PARKED)
+                .values(next_attempt_at=until)
+            )
