@@ -374,6 +374,7 @@ class _Run:
         self.plan = plan
         self.workflow = workflow
         self.recorded = recorded
+        self.statuses = {r.position: r.status for r in recorded}
         self.background = background
         self.results: Results = {
             r.name: r.result or {} for r in recorded if r.status is StepStatus.DONE
@@ -408,37 +409,28 @@ class _Run:
                 await self._failed(step, record, _Failure.of(error))
                 return
             self.results[step.name] = result
-            await self.rt.journal.record_step(
-                self.workflow.id,
-                record.position,
-                StepStatus.DONE,
-                result=result,
-                lease_s=self.rt.settings.lease_s,
-            )
+            await self._record(record, StepStatus.DONE, result=result)
         await self._complete()
 
     async def _failed(self, step: Step, record: StepRecord, failure: _Failure) -> None:
         text = failure.text
         reason = f"{text} at {step.name}"
-        journal = self.rt.journal
-        wf_id = self.workflow.id
         if not self.pivot_done and (step.name != self.plan.pivot or failure.nothing_happened):
-            await journal.record_step(wf_id, record.position, StepStatus.FAILED, error=text)
+            await self._record(record, StepStatus.FAILED, error=text)
             await self._compensate(reason)
             return
         if failure.retry_may_help:
-            await journal.record_step(wf_id, record.position, StepStatus.PARKED, error=text)
+            await self._record(record, StepStatus.PARKED, error=text)
             await self._park(reason)
             return
-        await journal.record_step(wf_id, record.position, StepStatus.FAILED, error=text)
+        await self._record(record, StepStatus.FAILED, error=text)
         await self._end(WorkflowStatus.NEEDS_ATTENTION, reason)
 
     async def _compensate(self, reason: str) -> None:
-        journal = self.rt.journal
         wf = self.workflow
         # The pivot has not happened, so every step done so far came before it.
         for step, record in reversed(self.pairs()):
-            if record.status is not StepStatus.DONE:
+            if self.statuses[record.position] is not StepStatus.DONE:
                 continue
             if step.compensate is not None:
                 try:
@@ -451,15 +443,32 @@ class _Run:
                     else:
                         await self._end(WorkflowStatus.NEEDS_ATTENTION, text)
                     return
-            await journal.record_step(
-                wf.id, record.position, StepStatus.COMPENSATED, attempted=False
-            )
+            await self._record(record, StepStatus.COMPENSATED, attempted=False)
         for record in self.recorded:
-            if record.status is StepStatus.PENDING:
-                await journal.record_step(
-                    wf.id, record.position, StepStatus.SKIPPED, attempted=False
-                )
+            if self.statuses[record.position] is StepStatus.PENDING:
+                await self._record(record, StepStatus.SKIPPED, attempted=False)
         await self._end(WorkflowStatus.COMPENSATED, reason)
+
+    async def _record(
+        self,
+        record: StepRecord,
+        status: StepStatus,
+        *,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+        attempted: bool = True,
+    ) -> None:
+        """Journal a step's new status (renewing the lease) and remember it."""
+        await self.rt.journal.record_step(
+            self.workflow.id,
+            record.position,
+            status,
+            error=error,
+            result=result,
+            lease_s=self.rt.settings.lease_s,
+            attempted=attempted,
+        )
+        self.statuses[record.position] = status
 
     async def _park(self, reason: str) -> None:
         rt = self.rt

@@ -4,6 +4,7 @@ and a journal on every backend: SQLite always, PostgreSQL where reachable (requi
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -125,13 +126,20 @@ class Rig:
         scope: str,
         subject: str = "agent-007",
         request_id: str | None = None,
+        partner: str | None = None,
     ) -> dict[str, Any]:
         assert self.gateway is not None
-        headers = {"Authorization": f"Bearer {self.token(scope, subject)}"}
+        extra = {"partner_id": partner} if partner else {}
+        headers = {"Authorization": f"Bearer {self.token(scope, subject, **extra)}"}
         if request_id:
             headers["X-Request-ID"] = request_id
+        # json.dumps escapes non-ASCII, so a test can send what a client could (a lone
+        # surrogate travels as "\\ud800", legal JSON that is not valid Unicode).
+        headers["Content-Type"] = "application/json"
         response = await self.gateway.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            "/graphql",
+            content=json.dumps({"query": query, "variables": variables or {}}),
+            headers=headers,
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
