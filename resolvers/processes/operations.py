@@ -24,7 +24,8 @@ __all__ = [
 ]
 
 PLANS: dict[WorkflowKind, Plan] = {p.kind: p for p in (REFUND, REPLACEMENT, OPEN_CASE, COMMENT)}
-REPLAYABLE = (WorkflowStatus.PARKED, WorkflowStatus.NEEDS_ATTENTION)
+REPLAYABLE = (WorkflowStatus.PARKED, WorkflowStatus.NEEDS_ATTENTION, WorkflowStatus.APPROVED)
+"""Parked, needing attention, or approved but never started (its request died)."""
 RESOLVABLE = (WorkflowStatus.PARKED, WorkflowStatus.NEEDS_ATTENTION)
 RESOLUTIONS = {
     "RESOLVED_MANUALLY": WorkflowStatus.RESOLVED_MANUALLY,
@@ -59,7 +60,7 @@ async def replay_workflow(rt: Runtime, workflow_id: str) -> WorkflowRecord:
         raise Refused(
             Problem(
                 "NOT_ELIGIBLE",
-                f"Only parked workflows, or ones needing attention, replay; "
+                f"Only parked or stalled workflows, or ones needing attention, replay; "
                 f"this one is {workflow.status}.",
             )
         )

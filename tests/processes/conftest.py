@@ -80,8 +80,14 @@ class Rig:
     def token(self, scope: str, subject: str = "agent-007", **extra: Any) -> str:
         return issue_token(self.key, issuer=ISSUER, subject=subject, scope=scope, **extra)
 
-    async def start(self, **overrides: str) -> httpx.AsyncClient:
-        """Start (or restart, like a new process) the gateway on the same journal."""
+    async def start(
+        self, transport: httpx.AsyncBaseTransport | None = None, **overrides: str
+    ) -> httpx.AsyncClient:
+        """Start (or restart, like a new process) the gateway on the same journal.
+
+        ``transport`` replaces the way to the sandbox (e.g. one that kills the gateway
+        at a chosen upstream call).
+        """
         await self.stop()
         environ = {
             "ORDER360_ERP_URL": f"{SANDBOX}/erp",
@@ -98,7 +104,7 @@ class Rig:
         }
         app = create_app(
             load_settings(environ, env_file=None),
-            transport=httpx.ASGITransport(app=self.sandbox_app),
+            transport=transport or httpx.ASGITransport(app=self.sandbox_app),
         )
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()

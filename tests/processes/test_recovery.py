@@ -28,7 +28,7 @@ async def workflows_of(proc: Any, numbers: set[str]) -> list[dict[str, Any]]:
 async def until(check: Any, bound_s: float = 30.0) -> None:
     """Wait until ``check()`` is true (a bound against hanging, not a speed claim)."""
     async with asyncio.timeout(bound_s):
-        while not await check():
+        while not await check():  # noqa: ASYNC110 - polling another system's state
             await asyncio.sleep(0.1)
 
 
