@@ -16,6 +16,7 @@ from .config import (
     SourcesConfig,
 )
 from .errors import (
+    BadRequestInput,
     NotFound,
     SourceBadResponse,
     SourceError,
@@ -24,6 +25,7 @@ from .errors import (
     SourceThrottled,
     SourceTimeout,
     SourceUnavailable,
+    TooManyUpstreamCalls,
 )
 from .health import HealthSnapshot
 from .journal import AuditRecord, Claim, ClaimKind, Journal, StepRecord, WorkflowRecord
@@ -55,6 +57,7 @@ from .registry import SOURCE_NAMES, SourceHealthReport, Sources, Writes, open_so
 __all__ = [
     "SOURCE_NAMES",
     "AuditRecord",
+    "BadRequestInput",
     "CachePolicy",
     "CachedRead",
     "CallContext",
@@ -105,6 +108,7 @@ __all__ = [
     "SourcesConfig",
     "StepRecord",
     "StockLevel",
+    "TooManyUpstreamCalls",
     "Tracking",
     "TrackingEvent",
     "TrackingRef",
