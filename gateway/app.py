@@ -87,6 +87,7 @@ def create_app(
             runtime.require_sources,
             runtime.cache,
             runtime.current_processes,
+            max_upstream_calls=settings.max_upstream_calls,
         ),
         graphiql=settings.graphiql,
         edge=settings.edge,

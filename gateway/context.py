@@ -1,4 +1,8 @@
-"""Builds the per-request ``resolvers.Context``: principal, loaders, deadline, correlation id."""
+"""Builds the per-request ``resolvers.Context``: principal, loaders, deadline, correlation id.
+
+The request's ``CallContext`` carries its deadline and its ceiling of upstream calls
+(``ORDER360_MAX_UPSTREAM_CALLS``); every loader and process of the request shares it.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,12 @@ class ContextFactory:
         sources: Callable[[], Sources],
         cache: CachedRead | None,
         processes: Callable[[], ProcessEnv | None] = lambda: None,
+        *,
+        max_upstream_calls: int | None = None,
     ) -> None:
         self._policy = policy
         self._deadline_s = deadline_ms / 1000.0
+        self._max_upstream_calls = max_upstream_calls
         self._sources = sources
         self._cache = cache
         self._processes = processes
@@ -35,7 +42,11 @@ class ContextFactory:
         """Read what the middleware and the lifespan left on the request."""
         sources = self._sources()
         principal: Principal = connection.state.principal
-        call = CallContext.with_budget(connection.state.request_id, self._deadline_s)
+        call = CallContext.with_budget(
+            connection.state.request_id,
+            self._deadline_s,
+            max_upstream_calls=self._max_upstream_calls,
+        )
         stale = StaleLog()
         loaders = Loaders.for_request(
             sources, call, cache=self._cache, partition=self.partition(principal), stale=stale

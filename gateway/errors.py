@@ -1,16 +1,18 @@
 """Error coding: every entry of ``errors[]`` leaves with a code from CONTRACT.md.
 
-| raised                                  | extensions.code            | message                 |
-|-----------------------------------------|----------------------------|-------------------------|
-| sources.SourceTimeout                   | SOURCE_TIMEOUT + source    | fixed, names the system |
-| sources.SourceUnavailable               | SOURCE_UNAVAILABLE + source| fixed, names the system |
-| sources.SourceThrottled                 | SOURCE_THROTTLED + source  | fixed, names the system |
-| sources.SourceBadResponse               | SOURCE_BAD_RESPONSE + source| fixed, names the system|
-| sources.NotFound                        | NOT_FOUND                  | fixed                   |
-| resolvers.CodedError                    | its code                   | its message             |
-| permission denial (code already set)    | FORBIDDEN                  | the permission's        |
-| parse / validation / variable errors    | BAD_USER_INPUT             | graphql-core's          |
-| anything else                           | INTERNAL                   | fixed; logged in full   |
+| raised                               | extensions.code               | message                 |
+|--------------------------------------|-------------------------------|-------------------------|
+| sources.SourceTimeout                | SOURCE_TIMEOUT + source       | fixed, names the system |
+| sources.SourceUnavailable            | SOURCE_UNAVAILABLE + source   | fixed, names the system |
+| sources.SourceThrottled              | SOURCE_THROTTLED + source     | fixed, names the system |
+| sources.SourceBadResponse            | SOURCE_BAD_RESPONSE + source  | fixed, names the system |
+| sources.NotFound                     | NOT_FOUND                     | fixed                   |
+| sources.BadRequestInput              | BAD_USER_INPUT, no source     | fixed                   |
+| sources.TooManyUpstreamCalls         | QUERY_TOO_COMPLEX, no source  | fixed                   |
+| resolvers.CodedError                 | its code                      | its message             |
+| permission denial (code already set) | FORBIDDEN                     | the permission's        |
+| parse / validation / variable errors | BAD_USER_INPUT                | graphql-core's          |
+| anything else                        | INTERNAL                      | fixed; logged in full   |
 
 Upstream URLs, bodies and stack traces never reach the client; the log keeps them
 with the request id.
@@ -38,6 +40,12 @@ _SOURCE_MESSAGES = {
     "SOURCE_UNAVAILABLE": "The {system} is unavailable.",
     "SOURCE_THROTTLED": "The {system} is limiting requests; try again shortly.",
     "SOURCE_BAD_RESPONSE": "The {system} sent an answer that could not be read.",
+}
+# The request's own fault, found at the source boundary (sources.BadRequestInput,
+# sources.TooManyUpstreamCalls): no system is named, since none failed.
+_REQUEST_MESSAGES = {
+    "BAD_USER_INPUT": "The request holds a value that cannot be sent (invalid text or too long).",
+    "QUERY_TOO_COMPLEX": "This request needs more upstream calls than allowed.",
 }
 KNOWN_CODES = frozenset(
     {
@@ -74,6 +82,8 @@ def code_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, NotFound):
         return _with(error, "Not found.", {"code": "NOT_FOUND"})
+    if isinstance(original, SourceError) and original.code in _REQUEST_MESSAGES:
+        return _with(error, _REQUEST_MESSAGES[original.code], {"code": original.code})
     if isinstance(original, SourceError):
         message = _SOURCE_MESSAGES[original.code].format(system=_SYSTEMS[original.source])
         extensions: dict[str, Any] = {"code": original.code, "source": original.source}

@@ -97,6 +97,8 @@ class Settings:
     auth: AuthSettings
     sandbox: SandboxSettings
     request_deadline_ms: int
+    max_upstream_calls: int = 200
+    """The most upstream calls (attempts and retries included) one request may make."""
     cache_ttl_seconds: float
     cache_max_stale_seconds: float
     return_window_days: int
@@ -324,6 +326,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
             latency_ms=read.integer("SANDBOX_LATENCY_MS", 0),
         ),
         request_deadline_ms=read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1),
+        max_upstream_calls=read.integer("MAX_UPSTREAM_CALLS", 200, minimum=1),
         cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
         cache_max_stale_seconds=read.number("CACHE_MAX_STALE_SECONDS", 600.0),
         return_window_days=read.integer("RETURN_WINDOW_DAYS", 30, minimum=1),

@@ -16,6 +16,7 @@ from .config import (
     SourcesConfig,
 )
 from .errors import (
+    BadRequestInput,
     NotFound,
     SourceBadResponse,
     SourceError,
@@ -24,6 +25,7 @@ from .errors import (
     SourceThrottled,
     SourceTimeout,
     SourceUnavailable,
+    TooManyUpstreamCalls,
 )
 from .health import HealthSnapshot
 from .journal import (
@@ -68,6 +70,7 @@ __all__ = [
     "OPEN_STATUSES",
     "SOURCE_NAMES",
     "AuditRecord",
+    "BadRequestInput",
     "BreakerState",
     "CachePolicy",
     "CachedRead",
@@ -120,6 +123,7 @@ __all__ = [
     "StepRecord",
     "StepStatus",
     "StockLevel",
+    "TooManyUpstreamCalls",
     "Tracking",
     "TrackingEvent",
     "TrackingRef",

@@ -53,15 +53,18 @@ class SourcePolicy:
 
     ``timeout_s`` caps one call (the request deadline may cut it shorter),
     ``batch_limit`` is the most keys sent in one upstream request,
-    ``concurrency`` the most calls in flight at once (bulkhead), and
-    ``max_response_bytes`` refuses oversized bodies; ``retry`` and ``breaker`` tune the
-    resilience of the calls.
+    ``concurrency`` the most calls in flight at once (bulkhead),
+    ``max_response_bytes`` refuses oversized bodies, and ``max_url_bytes`` refuses a
+    URL longer than common servers take (nginx and Apache stop at about 8 KiB of
+    request line) before it is sent; ``retry`` and ``breaker`` tune the resilience of
+    the calls.
     """
 
     timeout_s: float = 2.0
     batch_limit: int = 50
     concurrency: int = 16
     max_response_bytes: int = 8 * 1024 * 1024
+    max_url_bytes: int = 8 * 1024
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
 

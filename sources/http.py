@@ -2,18 +2,34 @@
 
 One ``Upstream`` per system wraps its long-lived ``httpx.AsyncClient`` and owns:
 
-- the deadline: each call gets ``min(policy.timeout_s, time left in the request)``,
+- input at the boundary (``sources.outgoing``): the URL, headers and JSON body are
+  encoded once, before any network I/O; a value that cannot be encoded (a lone UTF-16
+  surrogate, ``NaN`` in a body, a control character in a URL) or a URL over
+  ``policy.max_url_bytes`` is ``BadRequestInput``, never sent, retried, or counted
+  against the upstream;
+- the per-request ceiling: each attempt that goes out takes one call from
+  ``call.upstream_calls``; with none left, ``TooManyUpstreamCalls`` is raised instead;
+- the deadline: each attempt gets ``min(policy.timeout_s, time left in the request)``,
   enforced over the *whole* exchange (httpx's read timeout is per chunk, so a body
-  that drips slowly would otherwise never time out);
+  that drips slowly would otherwise never time out). Only a timeout at the per-source
+  timeout counts as a breaker failure: an attempt cut short by its request's own
+  deadline says as little about the upstream as one that waited for a bulkhead slot;
 - retries of safe calls only: capped full-jitter backoff, ``Retry-After`` honoured in
-  both RFC 9110 forms but never past the deadline, and a retry budget;
+  both RFC 9110 forms but never past the deadline, and every retry, throttled or not,
+  spends from the retry budget, so a storm adds at most ~20 % to the upstream's load;
 - a circuit breaker: while open, calls fail at once without touching the network;
 - the bulkhead: at most ``policy.concurrency`` calls in flight;
 - the response size cap;
 - correlation: ``X-Request-ID`` on every call;
 - OAuth2 client-credentials tokens, fetched on first use and renewed by authlib;
-- error translation: transport failures, HTTP statuses and undecodable bodies become
-  the ``SourceError`` tree (see ``sources.errors``), with details logged, not returned.
+- error translation (``sources.failures``): transport failures, HTTP statuses and
+  undecodable bodies become the ``SourceError`` tree (see ``sources.errors``), with
+  details logged, not returned; a refused, reset or dropped connection is
+  ``SourceUnavailable`` even where the transport calls it a timeout.
+
+The health window (``sources { errorRate }``) counts a failure only when it is the
+upstream's (``SourceError.upstream_fault``): not a missing key, a refused request
+(4xx) or a request out of its own time.
 """
 
 from __future__ import annotations
@@ -22,9 +38,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -32,25 +47,27 @@ import httpx
 from .call import CallContext
 from .config import SourcePolicy
 from .errors import (
-    NotFound,
     SourceBadResponse,
     SourceError,
     SourceName,
     SourceThrottled,
     SourceTimeout,
     SourceUnavailable,
+    TooManyUpstreamCalls,
 )
+from .failures import parse_retry_after, status_error, transport_error
 from .health import HealthWindow
 from .json_body import decode_json
 from .oauth import AsyncOAuth2Client, OAuthError
-from .resilience import CircuitBreaker, RetryBudget, backoff_s
+from .outgoing import Outgoing, QueryParams, prepare
+from .resilience import BreakerState, CircuitBreaker, RetryBudget, backoff_s
 
 __all__ = ["Answer", "Upstream", "parse_retry_after"]
 
 log = logging.getLogger("order360.sources")
 
 VendorErrorReader = Callable[[bytes], str | None]
-QueryParams = httpx.QueryParams | Mapping[str, str | int]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,23 +78,12 @@ class Answer:
     payload: Any
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header in either RFC 9110 form."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 class Upstream:
-    """One upstream system behind the call discipline."""
+    """One upstream system behind the call discipline.
+
+    ``clock`` times attempts (breaker slow calls, health latency) and ``sleep`` waits
+    between attempts; tests replace them to observe both without timing the machine.
+    """
 
     def __init__(
         self,
@@ -87,6 +93,8 @@ class Upstream:
         *,
         read_vendor_error: VendorErrorReader | None = None,
         health: HealthWindow | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.name: SourceName = name
         self.policy = policy
@@ -101,6 +109,8 @@ class Upstream:
         self._rng = random.Random()
         self._read_vendor_error = read_vendor_error
         self._token_lock = asyncio.Lock()
+        self._clock = clock
+        self._sleep = sleep
 
     async def get_json(
         self,
@@ -152,11 +162,25 @@ class Upstream:
         (FedEx Track) and for writes the upstream deduplicates by our idempotency key.
         """
         retry_safe = method in ("GET", "HEAD") if safe is None else safe
+        outgoing = prepare(
+            self.name,
+            method,
+            url,
+            base=self._base,
+            params=params,
+            json_body=json_body,
+            headers={
+                "X-Request-ID": call.request_id,
+                "Accept": "application/json",
+                **(headers or {}),
+            },
+            max_url_bytes=self.policy.max_url_bytes,
+        )
         self.retry_budget.record_request()
         attempt = 0
         while True:
             try:
-                return await self._attempt(method, url, call, params, json_body, headers, accept)
+                return await self._attempt(outgoing, call, accept)
             except SourceError as error:
                 delay = self._retry_delay(error, attempt, retry_safe, call)
                 if delay is None:
@@ -165,7 +189,7 @@ class Upstream:
                     "retrying upstream call",
                     extra={"source": self.name, "request_id": call.request_id, "error": str(error)},
                 )
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 attempt += 1
 
     def _retry_delay(
@@ -173,7 +197,7 @@ class Upstream:
     ) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to give up."""
         policy = self.policy.retry
-        if not safe or not error.transient:
+        if not safe or not error.transient or not call.upstream_calls.has_room():
             return None
         scheduled = isinstance(error, SourceThrottled) and error.retry_after is not None
         if attempt + 1 >= (policy.throttled_attempts if scheduled else policy.attempts):
@@ -188,76 +212,114 @@ class Upstream:
         # Never sleep into the deadline: the next attempt needs time to run too.
         if remaining is not None and delay + 0.05 >= remaining:
             return None
-        if not scheduled and not self.retry_budget.try_spend():
+        # Every retry spends from the budget, a server-scheduled one too: a storm of
+        # 429s with "Retry-After: 0" must not multiply the load it complains about.
+        if not self.retry_budget.try_spend():
             return None
         return delay
 
     async def _attempt(
-        self,
-        method: str,
-        url: str,
-        call: CallContext,
-        params: QueryParams | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept: frozenset[int] = frozenset(),
+        self, outgoing: Outgoing, call: CallContext, accept: frozenset[int]
     ) -> Answer:
-        budget = self._budget(call)
-        if not self.breaker.try_acquire():
-            raise SourceUnavailable(
-                self.name,
-                "circuit open",
-                retry_after=self.breaker.retry_after(),
-                transient=False,
-                trips_breaker=False,
-            )
-        started = time.perf_counter()
+        if not call.upstream_calls.has_room():
+            raise self._too_many(call)
+        budget, cut_by_request = self._budget(call)
+        if self.breaker.state is BreakerState.OPEN:
+            raise self._circuit_open()  # at once, not after queueing for the bulkhead
+        started: float | None = None
         failure: SourceError | None = None
         try:
             async with asyncio.timeout(budget):
                 async with self._bulkhead:
+                    self._admit(call)
+                    started = self._clock()
                     await self._ensure_token()
-                    response = await self._exchange(method, url, call, params, json_body, headers)
+                    response = await self._exchange(outgoing, call)
             if response.status_code in accept:
                 return Answer(response, None)
-            self._raise_for_status(response, method, url, call)
+            self._raise_for_status(response, outgoing, call)
             payload = None if response.status_code == 204 else self.decode(response.content)
             return Answer(response, payload)
         except SourceError as error:
             failure = error
             raise
         except TimeoutError as exc:
-            failure = SourceTimeout(self.name, f"no answer within {budget:.3f}s")
-            raise failure from exc
-        except httpx.TimeoutException as exc:
-            failure = SourceTimeout(self.name, f"transport timeout: {type(exc).__name__}")
+            failure = self._timed_out(budget, cut_by_request, queued=started is None)
             raise failure from exc
         except httpx.TransportError as exc:
+            failure = transport_error(self.name, exc)
             log.warning(
                 "upstream transport error",
                 extra={"source": self.name, "request_id": call.request_id, "error": repr(exc)},
             )
-            failure = SourceUnavailable(self.name, f"transport error: {type(exc).__name__}")
             raise failure from exc
         except OAuthError as exc:
             failure = SourceUnavailable(self.name, f"token request refused: {exc.error}")
             raise failure from exc
         finally:
-            duration = time.perf_counter() - started
-            self.breaker.record(
-                failed=failure is not None and failure.trips_breaker, duration_s=duration
-            )
-            # A clean "no such key" is a healthy answer; every other failure shows.
-            self.health.record(duration, failure is None or isinstance(failure, NotFound))
+            # A call that never left the bulkhead (or was refused by the breaker or the
+            # ceiling inside it) tells the breaker and the health window nothing.
+            if started is not None:
+                duration = self._clock() - started
+                self.breaker.record(
+                    failed=failure is not None and failure.trips_breaker, duration_s=duration
+                )
+                self.health.record(duration, failure is None or not failure.upstream_fault)
 
-    def _budget(self, call: CallContext) -> float:
+    def _budget(self, call: CallContext) -> tuple[float, bool]:
+        """Seconds this attempt may take, and whether the request's deadline set them."""
         remaining = call.remaining()
-        budget = (
-            self.policy.timeout_s if remaining is None else min(self.policy.timeout_s, remaining)
+        if remaining is None or remaining >= self.policy.timeout_s:
+            return self.policy.timeout_s, False
+        if remaining <= 0:
+            raise SourceTimeout(
+                self.name,
+                "request deadline already passed",
+                trips_breaker=False,
+                upstream_fault=False,
+            )
+        return remaining, True
+
+    def _admit(self, call: CallContext) -> None:
+        """Count the call against the request's ceiling, then ask the breaker."""
+        if not call.upstream_calls.take():
+            raise self._too_many(call)
+        if not self.breaker.try_acquire():
+            call.upstream_calls.give_back()  # it never went out
+            raise self._circuit_open()
+
+    def _too_many(self, call: CallContext) -> TooManyUpstreamCalls:
+        ceiling = call.upstream_calls.ceiling
+        return TooManyUpstreamCalls(self.name, f"ceiling of {ceiling} upstream calls reached")
+
+    def _circuit_open(self) -> SourceUnavailable:
+        return SourceUnavailable(
+            self.name,
+            "circuit open",
+            retry_after=self.breaker.retry_after(),
+            transient=False,
+            trips_breaker=False,
         )
-        if budget <= 0:
-            raise SourceTimeout(self.name, "request deadline already passed")
-        return budget
+
+    def _timed_out(self, budget: float, cut_by_request: bool, *, queued: bool) -> SourceTimeout:
+        if queued:
+            # Every connection slot stayed busy: our congestion, not the upstream's.
+            return SourceTimeout(
+                self.name,
+                f"no free connection within {budget:.3f}s",
+                trips_breaker=False,
+                upstream_fault=False,
+            )
+        if cut_by_request:
+            # The request ran out of its own time before the per-source timeout: a
+            # greedy or late request must not open a breaker other clients depend on.
+            return SourceTimeout(
+                self.name,
+                f"request deadline reached after {budget:.3f}s",
+                trips_breaker=False,
+                upstream_fault=False,
+            )
+        return SourceTimeout(self.name, f"no answer within {budget:.3f}s")
 
     async def _ensure_token(self) -> None:
         # authlib renews client-credentials tokens itself once it has a first one.
@@ -277,24 +339,10 @@ class Upstream:
                     except ValueError as exc:
                         raise SourceBadResponse(self.name, "token answer is not JSON") from exc
 
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        call: CallContext,
-        params: QueryParams | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
-        request_headers = {"X-Request-ID": call.request_id, "Accept": "application/json"}
-        if headers:
-            request_headers.update(headers)
+    async def _exchange(self, outgoing: Outgoing, call: CallContext) -> httpx.Response:
         limit = self.policy.max_response_bytes
-        target = self._target(url, params)
-        if isinstance(target, httpx.URL):
-            params = None  # already in the URL
         async with self._client.stream(
-            method, target, params=params, json=json_body, headers=request_headers
+            outgoing.method, outgoing.url, content=outgoing.content, headers=outgoing.headers
         ) as response:
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -315,27 +363,8 @@ class Upstream:
             request=response.request,
         )
 
-    def _target(self, url: str, params: QueryParams | None) -> httpx.URL | str:
-        """The absolute URL, parsed once.
-
-        Given a relative path and params, httpx parses the base URL, the path and the
-        query separately and validates each character of each in Python: for a long
-        SOQL or OData query that is most of the client's CPU per call. Joining the same
-        way httpx does (base path + path, the query encoded by ``httpx.QueryParams``)
-        and parsing once gives the same URL for less.
-        """
-        if params and "?" in url:
-            return url  # a query merged into a query: httpx's rules, not ours
-        if "://" not in url:
-            if not self._base:
-                return url
-            url = self._base + url.lstrip("/")
-        if params:
-            url = f"{url}?{httpx.QueryParams(params)}"
-        return httpx.URL(url)
-
     def _raise_for_status(
-        self, response: httpx.Response, method: str, url: str, call: CallContext
+        self, response: httpx.Response, outgoing: Outgoing, call: CallContext
     ) -> None:
         status = response.status_code
         if 200 <= status < 300:
@@ -346,29 +375,10 @@ class Upstream:
             extra={
                 "source": self.name,
                 "request_id": call.request_id,
-                "method": method,
-                "path": url.split("?", 1)[0],
+                "method": outgoing.method,
+                "path": outgoing.url.path,
                 "status": status,
                 "vendor_error": vendor,
             },
         )
-        error: SourceError
-        if status == 404:
-            error = NotFound(self.name, "not found")
-        elif status == 429:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            error = SourceThrottled(self.name, "throttled (429)", retry_after)
-        elif status == 403 and vendor is not None and vendor.startswith("REQUEST_LIMIT_EXCEEDED"):
-            error = SourceThrottled(self.name, "request quota exhausted (403)", None)
-        elif status in (408, 504):
-            error = SourceTimeout(self.name, f"upstream timeout ({status})")
-        elif status >= 500 or status in (401, 403):
-            error = SourceUnavailable(self.name, f"status {status}")
-        else:
-            error = SourceBadResponse(
-                self.name,
-                f"request rejected with status {status}",
-                transient=False,
-                trips_breaker=False,
-            )
-        raise error
+        raise status_error(self.name, status, response.headers.get("retry-after"), vendor)

@@ -1,11 +1,12 @@
 """Retries: capped full-jitter backoff, ``Retry-After`` honoured, and a budget.
 
 Only safe calls are retried (reads, and writes the upstream deduplicates by our
-idempotency key). The budget follows Envoy's retry budget: retries of failures may be
-at most ``ratio`` of recent requests, with a floor of ``min_per_window`` so a quiet
-system can still retry, so an outage cannot multiply the load on an upstream. A
-throttled call that names its own ``Retry-After`` is the server scheduling the retry
-itself; those retries skip the budget but have their own, larger attempt cap.
+idempotency key). The budget follows Envoy's retry budget: retries may be at most
+``ratio`` of recent requests, with a floor of ``min_per_window`` so a quiet system can
+still retry, so an outage cannot multiply the load on an upstream. Every retry spends
+from it, including one the server scheduled with ``Retry-After``: those get a larger
+attempt cap per call, but a storm of ``429 Retry-After: 0`` answers would otherwise
+nearly double the load it is complaining about.
 """
 
 from __future__ import annotations

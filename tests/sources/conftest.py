@@ -16,7 +16,7 @@ import pytest
 
 from sources.config import SourcePolicy
 from sources.errors import SourceName
-from sources.http import Upstream, VendorErrorReader
+from sources.http import Sleep, Upstream, VendorErrorReader
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -61,10 +61,20 @@ async def make_upstream() -> AsyncIterator[MakeUpstream]:
         base_url: str = "https://upstream.test",
         policy: SourcePolicy | None = None,
         read_vendor_error: VendorErrorReader | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Sleep | None = None,
     ) -> Upstream:
         client = httpx.AsyncClient(base_url=base_url, transport=httpx.MockTransport(handler))
         clients.append(client)
-        return Upstream(name, client, policy or SourcePolicy(), read_vendor_error=read_vendor_error)
+        # A fake clock or sleep lets a test observe durations and waits without timing.
+        seams: dict[str, Any] = {"clock": clock, "sleep": sleep}
+        return Upstream(
+            name,
+            client,
+            policy or SourcePolicy(),
+            read_vendor_error=read_vendor_error,
+            **{key: value for key, value in seams.items() if value is not None},
+        )
 
     yield make
     for client in clients:

@@ -1,8 +1,13 @@
-"""Retries, retry budget and circuit breaker of the call discipline."""
+"""Retries, retry budget and circuit breaker of the call discipline.
+
+Nothing here times the machine: waits are observed through the ``sleep`` the upstream
+is given, clocks are fakes, and storms are measured in upstream calls per request.
+"""
 
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
 
 import httpx
 import pytest
@@ -32,6 +37,17 @@ def scripted(*statuses: int, headers: dict[str, str] | None = None):
         return httpx.Response(status, json={"ok": status}, headers=headers or {})
 
     return handler, calls
+
+
+class Sleeps:
+    """An upstream's ``sleep``: records each wait and yields once instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
 
 
 async def test_safe_read_is_retried_until_it_succeeds(make_upstream) -> None:
@@ -70,21 +86,44 @@ async def test_not_found_and_rejections_are_not_retried(make_upstream) -> None:
 
 async def test_retry_after_is_honoured(make_upstream) -> None:
     handler, calls = scripted(429, headers={"Retry-After": "0.2"})
-    upstream = make_upstream("oms", handler)
-    started = time.perf_counter()
+    sleeps = Sleeps()
+    upstream = make_upstream("oms", handler, sleep=sleeps)
     await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
-    assert time.perf_counter() - started >= 0.2
+    assert sleeps.waits == [0.2]  # exactly what the server asked, not a backoff
     assert len(calls) == 2
+
+
+async def test_failure_retries_wait_a_capped_backoff(make_upstream) -> None:
+    handler, calls = scripted(503, 503)
+    sleeps = Sleeps()
+    upstream = make_upstream("erp", handler, sleep=sleeps)
+    await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
+    policy = RetryPolicy()
+    assert len(sleeps.waits) == 2
+    for attempt, wait in enumerate(sleeps.waits):
+        assert 0 <= wait <= min(policy.cap_s, policy.base_s * 2**attempt)
+    assert len(calls) == 3
 
 
 async def test_retry_after_past_the_deadline_gives_up_at_once(make_upstream) -> None:
     handler, calls = scripted(429, headers={"Retry-After": "1.5"})
-    upstream = make_upstream("oms", handler)
-    started = time.perf_counter()
+    sleeps = Sleeps()
+    upstream = make_upstream("oms", handler, sleep=sleeps)
     with pytest.raises(SourceThrottled) as caught:
         await upstream.get_json("/x", CallContext.with_budget("r", 0.5))
-    assert time.perf_counter() - started < 0.2
+    assert sleeps.waits == []  # gave up without waiting
     assert caught.value.retry_after == pytest.approx(1.5)
+    assert len(calls) == 1
+
+
+async def test_retry_after_beyond_the_cap_is_not_waited_for(make_upstream) -> None:
+    handler, calls = scripted(429, headers={"Retry-After": "30"})
+    sleeps = Sleeps()
+    upstream = make_upstream("oms", handler, sleep=sleeps)
+    with pytest.raises(SourceThrottled) as caught:
+        await upstream.get_json("/x", CallContext("r"))  # no deadline: the cap decides
+    assert sleeps.waits == []
+    assert caught.value.retry_after == pytest.approx(30)
     assert len(calls) == 1
 
 
@@ -181,14 +220,25 @@ async def test_throttling_and_not_found_do_not_trip_the_breaker(make_upstream) -
     assert upstream.breaker.state is BreakerState.CLOSED
 
 
-async def test_server_scheduled_retries_skip_the_budget_but_are_capped(make_upstream) -> None:
-    handler, calls = scripted(429, 429, 429, 429, headers={"Retry-After": "0"})
+async def test_server_scheduled_retries_spend_the_budget_too(make_upstream) -> None:
+    handler, calls = scripted(429, 429, headers={"Retry-After": "0"})
     upstream = make_upstream("oms", handler)
     upstream.retry_budget = RetryBudget(ratio=0.0, min_per_window=0)  # no budget at all
+    with pytest.raises(SourceThrottled) as caught:
+        await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
+    assert caught.value.retry_after == 0.0
+    assert len(calls) == 1
+
+
+async def test_server_scheduled_retries_have_their_own_attempt_cap(make_upstream) -> None:
+    handler, calls = scripted(429, 429, 429, 429, headers={"Retry-After": "0"})
+    upstream = make_upstream("oms", handler)
+    upstream.retry_budget = RetryBudget(ratio=0.0, min_per_window=10)
     assert await upstream.get_json("/x", CallContext.with_budget("r", 2.0)) == {"ok": 200}
     assert len(calls) == 5
     handler, calls = scripted(*([429] * 10), headers={"Retry-After": "0"})
     upstream = make_upstream("oms", handler)
+    upstream.retry_budget = RetryBudget(ratio=0.0, min_per_window=10)
     with pytest.raises(SourceThrottled):
         await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
     assert len(calls) == RetryPolicy().throttled_attempts
@@ -201,3 +251,46 @@ async def test_failure_retries_stop_when_the_budget_is_spent(make_upstream) -> N
     with pytest.raises(SourceUnavailable):
         await upstream.get_json("/x", CallContext.with_budget("r", 2.0))
     assert len(calls) == 1
+
+
+# --- storms: upstream calls per client request -------------------------------------------
+
+STORM_REQUESTS = 300
+# Never opens: these tests measure what the retry budget alone lets through.
+NO_BREAKER = BreakerPolicy(failure_rate=2.0, slow_call_rate=2.0)
+
+
+def storm(kind: str):
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if kind == "429 Retry-After 0":
+            return httpx.Response(429, headers={"Retry-After": "0"})
+        if kind == "503":
+            return httpx.Response(503)
+        if kind == "reset":
+            raise httpx.ReadError("connection reset by peer", request=request)
+        if kind == "every other 503" and calls % 2:
+            return httpx.Response(503)
+        return httpx.Response(200, json={})
+
+    return handler, lambda: calls
+
+
+@pytest.mark.parametrize("kind", ["429 Retry-After 0", "503", "reset", "every other 503"])
+async def test_a_storm_adds_at_most_a_fifth_more_upstream_calls(make_upstream, kind) -> None:
+    handler, upstream_calls = storm(kind)
+    sleeps = Sleeps()
+    upstream = make_upstream("oms", handler, policy=SourcePolicy(breaker=NO_BREAKER), sleep=sleeps)
+
+    async def client_request() -> None:
+        with contextlib.suppress(SourceUnavailable, SourceThrottled):
+            await upstream.get_json("/x", CallContext("r"))
+
+    await asyncio.gather(*(client_request() for _ in range(STORM_REQUESTS)))
+
+    assert upstream_calls() / STORM_REQUESTS <= 1.25
+    assert len(sleeps.waits) == upstream_calls() - STORM_REQUESTS  # one wait per retry
+    assert sleeps.waits  # the budget still let some retries through
