@@ -17,6 +17,7 @@ from .config import (
 )
 from .errors import (
     BadRequestInput,
+    CircuitOpen,
     NotFound,
     SourceBadResponse,
     SourceError,
@@ -76,6 +77,7 @@ __all__ = [
     "CachedRead",
     "CallContext",
     "CarrierConfig",
+    "CircuitOpen",
     "Claim",
     "ClaimKind",
     "CrmCase",

@@ -4,6 +4,7 @@ Every failure of an upstream call is translated at the boundary into one of::
 
     SourceError                 base; carries .source ("erp", "oms", "crm", "carrier")
     ├── SourceUnavailable       connection refused/reset/dropped, 5xx, auth refused upstream
+    │   └── CircuitOpen         refused here, without a call: the upstream's breaker is open
     ├── SourceTimeout           the request deadline or the per-call timeout ran out
     ├── SourceThrottled         429 (or the vendor's quota signal); carries retry_after
     ├── SourceBadResponse       unparsable or schema-drifted payload, unexpected status
@@ -43,6 +44,7 @@ SourceErrorCode = Literal[
 
 __all__ = [
     "BadRequestInput",
+    "CircuitOpen",
     "NotFound",
     "SourceBadResponse",
     "SourceError",
@@ -89,6 +91,17 @@ class SourceUnavailable(SourceError):
     """The upstream could not be reached or answered with a server-side failure."""
 
     code: SourceErrorCode = "SOURCE_UNAVAILABLE"
+
+
+class CircuitOpen(SourceUnavailable):
+    """Refused without touching the network: the upstream's circuit breaker is open.
+
+    Nothing was sent, so a write refused this way certainly did not happen, and it
+    will go through once the breaker lets calls out again.
+    """
+
+    transient = False  # not within this request: the breaker stays open for seconds
+    trips_breaker = False
 
 
 class SourceTimeout(SourceError):

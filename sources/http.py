@@ -47,6 +47,7 @@ import httpx
 from .call import CallContext
 from .config import SourcePolicy
 from .errors import (
+    CircuitOpen,
     SourceBadResponse,
     SourceError,
     SourceName,
@@ -293,13 +294,7 @@ class Upstream:
         return TooManyUpstreamCalls(self.name, f"ceiling of {ceiling} upstream calls reached")
 
     def _circuit_open(self) -> SourceUnavailable:
-        return SourceUnavailable(
-            self.name,
-            "circuit open",
-            retry_after=self.breaker.retry_after(),
-            transient=False,
-            trips_breaker=False,
-        )
+        return CircuitOpen(self.name, "circuit open", retry_after=self.breaker.retry_after())
 
     def _timed_out(self, budget: float, cut_by_request: bool, *, queued: bool) -> SourceTimeout:
         if queued:

@@ -38,9 +38,9 @@ from decimal import Decimal
 from typing import Any
 
 from sources import (
+    CircuitOpen,
     SourceError,
     SourceThrottled,
-    SourceUnavailable,
     StepRecord,
     StepStatus,
     WorkflowKind,
@@ -155,11 +155,6 @@ class _Failure:
         )
 
 
-def _circuit_open(error: SourceError) -> bool:
-    # Refused locally without touching the network: nothing was sent, and it will pass.
-    return isinstance(error, SourceUnavailable) and not error.trips_breaker
-
-
 def _nothing_happened(error: SourceError) -> bool:
     """The upstream certainly did not act on the call (the rule at the pivot)."""
     return isinstance(error, SourceThrottled) or not error.transient
@@ -167,7 +162,7 @@ def _nothing_happened(error: SourceError) -> bool:
 
 def _retry_may_help(error: SourceError) -> bool:
     """Another attempt later may succeed (the rule after the pivot)."""
-    return error.transient or _circuit_open(error)
+    return error.transient or isinstance(error, CircuitOpen)
 
 
 def backoff_s(retries: int, base_s: float, cap_s: float, rng: Callable[[], float]) -> float:
