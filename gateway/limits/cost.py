@@ -105,7 +105,8 @@ LOADS: Mapping[str, Load] = {
     "Shipment.deliveredAt": Load(1, "carrier:tracking"),
     "Shipment.events": Load(1, "carrier:tracking"),
     "Customer.orders": Load(1),  # one OMS page
-    "Customer.cases": Load(1, "crm:cases"),
+    # CRM cases, and for a partner one OMS batch proving which are about its orders.
+    "Customer.cases": Load(2, "crm:cases"),
     "Case.order": Load(1, "oms:order"),
 }
 

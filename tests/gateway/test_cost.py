@@ -54,13 +54,14 @@ def cost(schema: GraphQLSchema, query: str, **variables: object) -> int:
             "orders(first: 100) { edges { node { number } } } } } } } }",
             1 + 1 + 100 * (1 + 1 + 100),
         ),
-        # Lists under lists multiply: 5 cases, each an order (1) with 5 parcels (1 each).
+        # Lists under lists multiply: 5 cases (2: CRM, and the tenancy check's OMS batch),
+        # each an order (1) with 5 parcels (1 each).
         (
             '{ order(number: "#1") { customer { cases { order { shipments { status } } } } } }',
-            1 + 1 + 1 + 1 + 5 * (1 + 5 * 1),
+            1 + 1 + 1 + 2 + 5 * (1 + 5 * 1),
         ),
         # A plain list's items cost only what they load: they come with their parent.
-        ('{ order(number: "#1") { lines { sku } customer { cases { number } } } }', 4),
+        ('{ order(number: "#1") { lines { sku } customer { cases { number } } } }', 5),
     ],
 )
 def test_cost_examples(schema: GraphQLSchema, query: str, expected: int) -> None:
