@@ -117,15 +117,22 @@ def _is_request_error(error: GraphQLError) -> bool:
 
 
 def log_errors(errors: list[GraphQLError]) -> None:
-    """Unexpected errors in full; expected (coded) ones as one line each."""
+    """Log by what the client is told: a traceback only for INTERNAL.
+
+    A refusal with any other code is an outcome the contract promises (a missing scope,
+    a hidden order, bad input, a limit): a one-line DEBUG entry, so a fuzz run or a
+    misconfigured client cannot bury real faults under tracebacks. A failed upstream
+    is one WARNING line, with the path and the source's own description.
+    """
     for error in errors:
+        code = (code_error(error).extensions or {}).get("code")
         original = error.original_error
-        if original is None or isinstance(original, CodedError) or _is_request_error(error):
-            continue
-        if isinstance(original, SourceError):
+        if code == "INTERNAL":
+            log.error("unexpected error at %s", error.path, exc_info=original or error)
+        elif isinstance(original, SourceError) and not isinstance(original, NotFound):
             log.warning("source error at %s: %s", error.path, original)
         else:
-            log.error("unexpected error at %s", error.path, exc_info=original)
+            log.debug("refused at %s: %s", error.path, code)
 
 
 class CodedErrors(SchemaExtension):

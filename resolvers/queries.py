@@ -291,10 +291,11 @@ class Query:
 
     @strawberry.field(
         description="Health of each upstream as the gateway sees it "
-        "(circuit state, latency, errors)."
+        "(circuit state, latency, errors). Needs ops.",
+        extensions=requires("ops"),
     )
     def sources(self, info: Info) -> list[SourceHealth]:
-        """One entry per system."""
+        """One entry per system; operators only, as the contract reserves health details."""
         return [
             SourceHealth(
                 name=name,

@@ -3,9 +3,19 @@
 The price list is the resolvers' own fan-out. A field costs its weight when resolving it
 asks an upstream (through a dataloader) for something the parent object does not hold;
 everything else (scalars, money, order lines, ``__typename``, introspection) is free.
-A list multiplies what is selected under it: a connection field by its ``first``
-argument (the schema's default when absent, a variable's value when given, at most
-250), any other list by ``ASSUMED_LIST_SIZE``. Every operation costs at least 1.
+
+A list multiplies what is selected under it. A paged field (one with a ``first``
+argument: a Relay connection, or a list that takes ``first``) multiplies its items by the
+page size asked for (the schema's default when absent, a variable's value when given, at
+most 250), and every item costs at least 1, as Shopify prices each object of a
+connection: the upstream sends it and the gateway builds it even when the selection on it
+loads nothing more. Without that floor a page whose items read only fields of the page's
+own records was priced as its one call, so a page of pages
+(``orders(first: 100) { ... customer { orders(first: 100) { ... number } } }``) cost 202
+while it asked for 10,000 orders in 100 unbatched OMS pages. Any other list is assumed to
+hold ``ASSUMED_LIST_SIZE`` items, which cost only what they load: their length is not the
+client's to choose, and they arrive in their parent's load. Every operation costs at
+least 1.
 
 Loads that one parent object makes once (an order's ERP billing documents, a parcel's
 tracking) are charged once per selection set however many fields read them. The
@@ -17,7 +27,9 @@ operation or fragment called ``__schema`` is priced like any other; only the
 introspection *fields*, which never reach an upstream, are free).
 
     {"Order.customer": Load(1)} and orders(first: 20) { edges { node { customer { name } } } }
-    -> 1 (operation) + 1 (Query.orders) + 20 * 1 (Order.customer) = 22
+    -> 1 (operation) + 1 (Query.orders) + 20 * max(1, 1 (Order.customer)) = 22
+    orders(first: 20) { edges { node { number } } }
+    -> 1 (operation) + 1 (Query.orders) + 20 * max(1, 0) = 22
 """
 
 from __future__ import annotations
@@ -93,7 +105,8 @@ LOADS: Mapping[str, Load] = {
     "Shipment.deliveredAt": Load(1, "carrier:tracking"),
     "Shipment.events": Load(1, "carrier:tracking"),
     "Customer.orders": Load(1),  # one OMS page
-    "Customer.cases": Load(1, "crm:cases"),
+    # CRM cases, and for a partner one OMS batch proving which are about its orders.
+    "Customer.cases": Load(2, "crm:cases"),
     "Case.order": Load(1, "oms:order"),
 }
 
@@ -130,6 +143,10 @@ class _Estimator:
         if argument is None:
             return None
         given: object = argument.default_value
+        default_node = argument.ast_node.default_value if argument.ast_node else None
+        if isinstance(default_node, IntValueNode):
+            # graphql-core 3.3 keeps an SDL-built schema's defaults as literals.
+            given = int(default_node.value)
         for arg in node.arguments or ():
             if arg.name.value != "first":
                 continue
@@ -158,16 +175,17 @@ class _Estimator:
             load = Load(MUTATION_WEIGHT)
         if node.selection_set is None:
             return 0, load
+        child = get_named_type(field.type)
+        is_list = is_list_type(get_nullable_type(field.type))
         page = self.page_size(node, field)
         if page is not None:
-            times, child_paged = page, True
-        elif is_list_type(get_nullable_type(field.type)):
-            # A connection's edges were already multiplied by its page size.
-            times, child_paged = (1 if paged else ASSUMED_LIST_SIZE), False
-        else:
-            times, child_paged = 1, False
-        child = get_named_type(field.type)
-        return times * self.cost(node.selection_set, child, child_paged, level + 1), load
+            # A connection's items are the lists of its selection (edges), already
+            # counted here: ``paged`` tells them so. A paged list is its own items, and
+            # lists inside those items are lists like any other.
+            each = self.cost(node.selection_set, child, not is_list, level + 1)
+            return page * max(1, each), load
+        times = (1 if paged else ASSUMED_LIST_SIZE) if is_list else 1
+        return times * self.cost(node.selection_set, child, False, level + 1), load
 
     def cost(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType, paged: bool, level: int

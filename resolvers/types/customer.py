@@ -75,13 +75,13 @@ class Customer:
         return self.contact.oms_customer_id if self.contact else None
 
     @strawberry.field(
-        description="This customer's orders, newest first (OMS).",
+        description="This customer's orders, newest first (OMS). Partners see only their channel.",
         extensions=requires("orders:read"),
     )
     async def orders(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Annotated[OrderConnection, strawberry.lazy(".connection")] | None:
-        """Paged like ``Query.orders``; partners see only their channel."""
+        """Paged like ``Query.orders``, with its tenancy: partners see only their channel."""
         from .connection import list_orders
 
         customer_id = self.oms_customer_id()
@@ -90,13 +90,15 @@ class Customer:
         return await list_orders(info, first=first, after=after, customer_id=customer_id)
 
     @strawberry.field(
-        description="Service cases this customer raised (CRM).", extensions=requires("cases:read")
+        description="Service cases this customer raised (CRM). "
+        "Partners see only the cases about their channel's orders.",
+        extensions=requires("cases:read"),
     )
     async def cases(self, info: Info) -> list[Annotated[Case, strawberry.lazy(".case")]] | None:
         """Oldest first; empty when the CRM does not know the customer."""
-        from .case import Case
+        from .case import Case, visible_cases
 
         if self.contact is None:
             return []
         found = await info.context.loaders.cases_by_contact.load(self.contact.id)
-        return [Case(record=c) for c in found]
+        return [Case(record=c) for c in await visible_cases(info, found)]

@@ -63,12 +63,20 @@ def agent(token: Callable[..., str]) -> dict[str, str]:
 @FUZZ
 @given(query=OPERATIONS)
 async def test_generated_operations_never_fail_the_server(
-    gateway: httpx.AsyncClient, agent: dict[str, str], query: str
+    gateway: httpx.AsyncClient,
+    agent: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+    query: str,
 ) -> None:
+    caplog.clear()
     response = await gateway.post("/graphql", json={"query": query}, headers=agent)
     assert_well_formed(response)
     assert response.status_code in (200, 400)
     assert ("data" in response.json()) == (response.status_code == 200)
+    # A traceback in the log only for an INTERNAL answer, never for an expected refusal.
+    codes = {e["extensions"]["code"] for e in response.json().get("errors", [])}
+    if "INTERNAL" not in codes:
+        assert not [r for r in caplog.records if r.exc_info], codes
 
 
 JSON_VALUES = st.recursive(

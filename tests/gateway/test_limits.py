@@ -118,6 +118,45 @@ async def test_cost_follows_variables_and_fragments(
     assert len(response.json()["data"]["orders"]["edges"]) == 3
 
 
+PAGE_OF_PAGES = """
+query($outer: Int!, $inner: Int!) { orders(first: $outer) { ...Page } }
+fragment Page on OrderConnection { edges { node { customer { ...History } } } }
+fragment History on Customer { orders(first: $inner) { edges { node { number } } } }
+"""
+
+
+async def test_a_page_of_pages_is_refused_before_any_upstream_call(
+    gateway: httpx.AsyncClient, token: Callable[..., str], sandbox_stats: Callable[..., Any]
+) -> None:
+    """Issue 10, item 5: 100 orders, each with a page of 100 of its customer's orders."""
+    literal = (
+        "{ orders(first: 100) { edges { node { customer { "
+        "orders(first: 100) { edges { node { number } } } } } } } }"
+    )
+    before = await sandbox_stats()
+    body = await refused(gateway, token, sandbox_stats, {"query": literal})
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 2 + 100 * 102
+    variables = {"outer": 100, "inner": 100}
+    await refused(gateway, token, sandbox_stats, {"query": PAGE_OF_PAGES, "variables": variables})
+    assert await sandbox_stats() == before  # every counter, every route
+
+
+async def test_a_small_page_of_pages_still_runs(
+    gateway: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    variables = {"outer": 3, "inner": 5}
+    response = await gateway.post(
+        "/graphql",
+        json={"query": PAGE_OF_PAGES, "variables": variables},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    assert len(body["data"]["orders"]["edges"]) == 3
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 2 + 3 * (2 + 5)
+
+
 async def test_too_many_tokens_are_refused_before_parsing(
     gateway: httpx.AsyncClient, token: Callable[..., str], sandbox_stats: Callable[..., Any]
 ) -> None:
