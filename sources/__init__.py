@@ -26,7 +26,15 @@ from .errors import (
     SourceUnavailable,
 )
 from .health import HealthSnapshot
-from .journal import AuditRecord, Claim, ClaimKind, Journal, StepRecord, WorkflowRecord
+from .journal import (
+    AuditRecord,
+    Claim,
+    ClaimKind,
+    Journal,
+    JournalUnavailable,
+    StepRecord,
+    WorkflowRecord,
+)
 from .models import (
     CrmCase,
     CrmContact,
@@ -73,6 +81,7 @@ __all__ = [
     "HealthSnapshot",
     "InvalidCursor",
     "Journal",
+    "JournalUnavailable",
     "MemoryReadCache",
     "Money",
     "NotFound",

@@ -1,14 +1,21 @@
-"""The process journal: idempotency records, workflow state, audit log, outbox."""
+"""The process journal: idempotency records, workflow state, audit log, outbox.
 
+``Journal.open(url, timeout_s=…)`` connects and migrates (Alembic, under a lock); every
+operation answers within ``timeout_s`` or raises ``JournalUnavailable``.
+"""
+
+from .errors import JournalUnavailable
 from .records import AuditRecord, Claim, ClaimKind, StepRecord, WorkflowRecord
-from .store import RETENTION_S, Journal, engine_url
+from .store import DEFAULT_TIMEOUT_S, RETENTION_S, Journal, engine_url
 
 __all__ = [
+    "DEFAULT_TIMEOUT_S",
     "RETENTION_S",
     "AuditRecord",
     "Claim",
     "ClaimKind",
     "Journal",
+    "JournalUnavailable",
     "StepRecord",
     "WorkflowRecord",
     "engine_url",
