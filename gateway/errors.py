@@ -7,6 +7,8 @@
 | sources.SourceThrottled                 | SOURCE_THROTTLED + source  | fixed, names the system |
 | sources.SourceBadResponse               | SOURCE_BAD_RESPONSE + source| fixed, names the system|
 | sources.NotFound                        | NOT_FOUND                  | fixed                   |
+| sources.JournalUnavailable              | SOURCE_UNAVAILABLE + source| fixed, says retry       |
+|                                         | "journal", retryAfterSeconds|                        |
 | resolvers.CodedError                    | its code                   | its message             |
 | permission denial (code already set)    | FORBIDDEN                  | the permission's        |
 | parse / validation / variable errors    | BAD_USER_INPUT             | graphql-core's          |
@@ -26,7 +28,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers import CodedError
-from sources import NotFound, SourceError, SourceThrottled
+from sources import JournalUnavailable, NotFound, SourceError, SourceThrottled
 
 __all__ = ["CodedErrors", "code_error", "log_errors"]
 
@@ -80,6 +82,17 @@ def code_error(error: GraphQLError) -> GraphQLError:
         if isinstance(original, SourceThrottled) and original.retry_after is not None:
             extensions["retryAfterSeconds"] = round(original.retry_after, 3)
         return _with(error, message, extensions)
+    if isinstance(original, JournalUnavailable):
+        # A mutation that meets it leaves with 503 and Retry-After (gateway.execution).
+        return _with(
+            error,
+            "The process journal is unavailable; retry with the same idempotency key.",
+            {
+                "code": original.code,
+                "source": original.source,
+                "retryAfterSeconds": round(original.retry_after_s, 3),
+            },
+        )
     if isinstance(original, CodedError):
         return _with(error, original.message, {"code": original.code})
     if (
@@ -112,7 +125,7 @@ def log_errors(errors: list[GraphQLError]) -> None:
         original = error.original_error
         if original is None or isinstance(original, CodedError) or _is_request_error(error):
             continue
-        if isinstance(original, SourceError):
+        if isinstance(original, SourceError | JournalUnavailable):
             log.warning("source error at %s: %s", error.path, original)
         else:
             log.error("unexpected error at %s", error.path, exc_info=original)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from resolvers import Principal, ProcessSettings, Runtime, resume_parked
-from sources import CachedRead, CallContext, Journal, Sources
+from sources import CachedRead, CallContext, Journal, JournalUnavailable, Sources
 
 from .policy import ScopePolicy
 
@@ -71,6 +71,8 @@ async def relay_outbox(journal: Journal, bus: EventBus, interval_s: float = 0.5)
             for _, topic, payload in batch:
                 await bus.publish(topic, payload)
             await journal.mark_published([event_id for event_id, _, _ in batch])
+        except JournalUnavailable as exc:  # an outage /readyz reports: no traceback per tick
+            log.debug("outbox relay waits for the journal: %s", exc)
         except Exception:  # the relay must outlive a journal hiccup; it retries next tick
             log.exception("outbox relay failed; retrying")
         await asyncio.sleep(interval_s)
@@ -99,5 +101,7 @@ async def retry_parked(
                 )
                 status = await resume_parked(runtime, workflow_id)
                 log.info("parked workflow %s retried: %s", workflow_id, status)
+        except JournalUnavailable as exc:
+            log.warning("parked-workflow retry waits for the journal: %s", exc)
         except Exception:  # keep sweeping; the next round retries
             log.exception("parked-workflow retry failed")
