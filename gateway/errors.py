@@ -9,6 +9,8 @@
 | sources.NotFound                     | NOT_FOUND                     | fixed                   |
 | sources.BadRequestInput              | BAD_USER_INPUT, no source     | fixed                   |
 | sources.TooManyUpstreamCalls         | QUERY_TOO_COMPLEX, no source  | fixed                   |
+| sources.JournalUnavailable           | SOURCE_UNAVAILABLE + source   | fixed, says retry       |
+|                                      | "journal", retryAfterSeconds  |                         |
 | resolvers.CodedError                 | its code                      | its message             |
 | permission denial (code already set) | FORBIDDEN                     | the permission's        |
 | parse / validation / variable errors | BAD_USER_INPUT                | graphql-core's          |
@@ -28,7 +30,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers import CodedError
-from sources import NotFound, SourceError, SourceThrottled
+from sources import JournalUnavailable, NotFound, SourceError, SourceThrottled
 
 __all__ = ["CodedErrors", "code_error", "log_errors"]
 
@@ -90,6 +92,17 @@ def code_error(error: GraphQLError) -> GraphQLError:
         if isinstance(original, SourceThrottled) and original.retry_after is not None:
             extensions["retryAfterSeconds"] = round(original.retry_after, 3)
         return _with(error, message, extensions)
+    if isinstance(original, JournalUnavailable):
+        # A mutation that meets it leaves with 503 and Retry-After (gateway.execution).
+        return _with(
+            error,
+            "The process journal is unavailable; retry with the same idempotency key.",
+            {
+                "code": original.code,
+                "source": original.source,
+                "retryAfterSeconds": round(original.retry_after_s, 3),
+            },
+        )
     if isinstance(original, CodedError):
         return _with(error, original.message, {"code": original.code})
     if (
@@ -129,7 +142,9 @@ def log_errors(errors: list[GraphQLError]) -> None:
         original = error.original_error
         if code == "INTERNAL":
             log.error("unexpected error at %s", error.path, exc_info=original or error)
-        elif isinstance(original, SourceError) and not isinstance(original, NotFound):
+        elif isinstance(original, JournalUnavailable) or (
+            isinstance(original, SourceError) and not isinstance(original, NotFound)
+        ):
             log.warning("source error at %s: %s", error.path, original)
         else:
             log.debug("refused at %s: %s", error.path, code)

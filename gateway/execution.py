@@ -4,14 +4,15 @@
 strawberry's own view would; what differs is the answer: a request error (no data, no
 error with a path) leaves without ``data`` and with the status of
 ``graphql_http.request_error_status``, and operation-type refusals become 405/400 here
-because strawberry raises them as exceptions instead of returning a result.
+because strawberry raises them as exceptions instead of returning a result. A mutation
+that met an unavailable journal answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
@@ -29,6 +30,7 @@ from .graphql_http import (
     error_body,
     json_response,
     request_error_status,
+    retry_after,
 )
 from .persisted_queries import PersistedQueries
 
@@ -48,6 +50,26 @@ def is_request_error(result: ExecutionResult) -> bool:
     field error that nulls the whole ``data`` always has a path.
     """
     return result.data is None and all(e.path is None for e in result.errors or ())
+
+
+def _journal_wait(result: ExecutionResult, query: str, operation_name: str | None) -> float | None:
+    """Seconds to wait when a mutation met an unavailable journal, else ``None``.
+
+    Only mutations: a query that touched the journal (an audit trail) still answers 200
+    with the rest of its data. The document is parsed again only on this rare path.
+    """
+    waits = [
+        float(extensions.get("retryAfterSeconds", 1))
+        for error in result.errors or ()
+        if (extensions := error.extensions or {}).get("code") == "SOURCE_UNAVAILABLE"
+        and extensions.get("source") == "journal"
+    ]
+    if not waits:
+        return None
+    operation = get_operation_ast(parse(query), operation_name)
+    if operation is None or operation.operation.value != "mutation":
+        return None
+    return max(waits)
 
 
 def _coded(errors: list[GraphQLError]) -> list[GraphQLError]:
@@ -100,6 +122,9 @@ async def execute_http(
     if not is_request_error(result):
         if register is not None:
             persisted.store(register, query)
+        wait = _journal_wait(result, query, params.operation_name)
+        if wait is not None:
+            return json_response(body, 503, media, {"Retry-After": retry_after(wait)})
         return json_response(body, 200, media)
     body.pop("data", None)
     first = (result.errors or [GraphQLError("", extensions={"code": "INTERNAL"})])[0]

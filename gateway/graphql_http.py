@@ -13,17 +13,23 @@
 | variable coercion failure, QUERY_TOO_COMPLEX     |                       |                  |
 | mutation over GET                                | 405, Allow: POST      | same             |
 | budget exhausted (RATE_LIMITED)                  | 429 + Retry-After     | same             |
+| a mutation met an unavailable journal            | 503 + Retry-After     | same             |
+|   (SOURCE_UNAVAILABLE, source "journal")         |                       |                  |
 | executed, even with field errors or null data    | 200                   | 200              |
 
 The spec asks 400 for malformed requests whatever the media type, and 200 for GraphQL
-request errors only under the legacy ``application/json``. Request-error bodies carry
-no ``data`` entry. No Accept header, ``*/*`` and ``application/*`` get
-``application/graphql-response+json``.
+request errors only under the legacy ``application/json``. A mutation that could not
+consult its journal is a service outage, not a GraphQL result: 503 under both media
+types, so clients and proxies retry it (with the same idempotency key) as they would
+any 503; a query that touched the journal keeps its 200 and its partial data.
+Request-error bodies carry no ``data`` entry. No Accept header, ``*/*`` and
+``application/*`` get ``application/graphql-response+json``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +49,7 @@ __all__ = [
     "precheck",
     "read_params",
     "request_error_status",
+    "retry_after",
 ]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -212,6 +219,11 @@ def request_error_status(code: str, media: str) -> int:
     if media == APPLICATION_JSON:
         return 200  # legacy clients: every well-formed request gets 200
     return 500 if code == "INTERNAL" else 400
+
+
+def retry_after(seconds: float) -> str:
+    """A ``Retry-After`` value (RFC 9110 delay-seconds: a whole number, at least 1)."""
+    return str(max(1, math.ceil(seconds)))
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:

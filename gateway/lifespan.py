@@ -1,8 +1,16 @@
-"""Start-up and shut-down: open the upstream clients and the JWKS client, close them after."""
+"""Start-up and shut-down: open the upstream clients, the JWKS client and the journal.
+
+The gateway starts even when its journal does not answer: queries need no journal, so
+they are served at once, while mutations answer 503 (``JournalUnavailable``) and
+``/readyz`` says "journal unreachable" until a background task has reached the database
+and migrated it. A journal that answers but cannot be migrated stops start-up.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -11,13 +19,20 @@ import httpx
 from starlette.applications import Starlette
 
 from resolvers import ProcessEnv, ProcessSettings
-from sources import CachedRead, Journal, Sources, open_sources
+from sources import CachedRead, Journal, JournalUnavailable, Sources, open_sources
 
 from .auth import JwksCache, TokenVerifier
 from .processes import EventBus, Invalidator, relay_outbox, run_due
 from .settings import Settings
 
-__all__ = ["Runtime", "lifespan_for"]
+__all__ = ["Runtime", "lifespan_for", "migrate_until_ready"]
+
+log = logging.getLogger("order360.journal")
+
+# Between attempts to reach a journal that was away at start-up: capped exponential, with
+# full jitter so replicas that lost it together do not retry in step.
+_MIGRATE_RETRY_FIRST_S = 0.5
+_MIGRATE_RETRY_CAP_S = 15.0
 
 
 @dataclass
@@ -65,7 +80,18 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
             runtime.verifier = TokenVerifier(
                 JwksCache(jwks_client, settings.auth.jwks_url), settings.auth
             )
-            journal = await Journal.open(settings.database_url)
+            journal = Journal.create(
+                settings.database_url, timeout_s=settings.journal_timeout_ms / 1000
+            )
+            tasks: list[asyncio.Task[None]] = []
+            try:
+                await journal.migrate()
+            except JournalUnavailable as exc:
+                log.warning("journal unavailable at start-up (%s); mutations answer 503", exc)
+                tasks.append(asyncio.create_task(migrate_until_ready(journal)))
+            except BaseException:
+                await journal.close()
+                raise
             invalidate = Invalidator(runtime.cache)
             process_settings = ProcessSettings(
                 approval_threshold=settings.refund_approval_threshold,
@@ -75,7 +101,7 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
                 max_retries=settings.parked_max_retries,
             )
             runtime.processes = ProcessEnv(journal, process_settings, invalidate)
-            tasks = [asyncio.create_task(relay_outbox(journal, runtime.bus))]
+            tasks.append(asyncio.create_task(relay_outbox(journal, runtime.bus)))
             if settings.parked_retry_seconds > 0:
                 tasks.append(
                     asyncio.create_task(run_due(journal, sources, process_settings, invalidate))
@@ -92,3 +118,20 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
                 runtime.processes = None
 
     return lifespan
+
+
+async def migrate_until_ready(journal: Journal) -> None:
+    """Retry ``journal.migrate()`` until the journal answers (cancelled at shutdown)."""
+    delay = _MIGRATE_RETRY_FIRST_S
+    while True:
+        await asyncio.sleep(random.uniform(0, delay))
+        try:
+            revision = await journal.migrate()
+        except JournalUnavailable as exc:
+            log.info("journal still unavailable: %s", exc)
+        except Exception:  # reachable but not migratable: keep saying so, and not ready
+            log.exception("journal migration failed")
+        else:
+            log.warning("journal available again (schema %s)", revision)
+            return
+        delay = min(delay * 2, _MIGRATE_RETRY_CAP_S)

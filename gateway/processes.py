@@ -28,6 +28,7 @@ from sources import (
     CachedRead,
     CallContext,
     Journal,
+    JournalUnavailable,
     Sources,
     StepStatus,
     WorkflowRecord,
@@ -91,6 +92,8 @@ async def relay_outbox(journal: Journal, bus: EventBus, interval_s: float = 0.5)
             for _, topic, payload in batch:
                 await bus.publish(topic, payload)
             await journal.mark_published([event_id for event_id, _, _ in batch])
+        except JournalUnavailable as exc:  # an outage /readyz reports: no traceback per tick
+            log.debug("outbox relay waits for the journal: %s", exc)
         except Exception:  # the relay must outlive a journal hiccup; it retries next tick
             log.exception("outbox relay failed; retrying")
         await asyncio.sleep(interval_s)
@@ -161,5 +164,7 @@ async def run_due(
         await asyncio.sleep(tick_s)
         try:
             await run_due_once(journal, sources, settings, invalidate)
+        except JournalUnavailable as exc:
+            log.warning("workflow runner waits for the journal: %s", exc)
         except Exception:  # keep running; the next round retries
             log.exception("workflow runner round failed")

@@ -107,6 +107,9 @@ class Settings:
     workflow_lease_seconds: float
     refund_approval_threshold: Decimal
     database_url: str
+    journal_timeout_ms: int = 2000
+    """Every journal operation answers within this or fails (503 for a mutation); never
+    above ``request_deadline_ms``."""
     redis_url: str | None
     credentials: Mapping[str, Secret]
     mount_sandbox: bool = False
@@ -316,6 +319,15 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
             raise SettingsError(f"{PREFIX}ISSUER: production refuses the implicit sandbox issuer")
     if sources is not None and auth.jwks_url is None:
         raise SettingsError(f"{PREFIX}JWKS_URL: required when upstream URLs are configured")
+    deadline_ms = read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1)
+    # A journal wait past the request's deadline would answer after the client gave up:
+    # the default shrinks with a shorter deadline, a longer explicit value is refused.
+    journal_timeout_ms = read.integer("JOURNAL_TIMEOUT_MS", min(2000, deadline_ms), minimum=1)
+    if journal_timeout_ms > deadline_ms:
+        raise SettingsError(
+            f"{PREFIX}JOURNAL_TIMEOUT_MS: {journal_timeout_ms} is above "
+            f"{PREFIX}REQUEST_DEADLINE_MS ({deadline_ms})"
+        )
     return Settings(
         env="production" if env == "production" else "development",
         sources=sources,
@@ -325,7 +337,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
             key_file=Path(read.text("SANDBOX_KEY_FILE") or _default_key_file(values)),
             latency_ms=read.integer("SANDBOX_LATENCY_MS", 0),
         ),
-        request_deadline_ms=read.integer("REQUEST_DEADLINE_MS", 2500, minimum=1),
+        request_deadline_ms=deadline_ms,
         max_upstream_calls=read.integer("MAX_UPSTREAM_CALLS", 200, minimum=1),
         cache_ttl_seconds=read.number("CACHE_TTL_SECONDS", 30.0),
         cache_max_stale_seconds=read.number("CACHE_MAX_STALE_SECONDS", 600.0),
@@ -335,6 +347,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         workflow_lease_seconds=read.number("WORKFLOW_LEASE_SECONDS", 30.0),
         refund_approval_threshold=read.decimal("REFUND_APPROVAL_THRESHOLD", "100.00"),
         database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),
+        journal_timeout_ms=journal_timeout_ms,
         redis_url=read.text("REDIS_URL"),
         credentials=credentials,
         edge=_edge_settings(read),

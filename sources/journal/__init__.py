@@ -1,5 +1,10 @@
-"""The process journal: idempotency records, workflow state, audit log, outbox."""
+"""The process journal: idempotency records, workflow state, audit log, outbox.
 
+``Journal.open(url, timeout_s=…)`` connects and migrates (Alembic, under a lock); every
+operation answers within ``timeout_s`` or raises ``JournalUnavailable``.
+"""
+
+from .errors import JournalUnavailable
 from .records import (
     AuditRecord,
     Claim,
@@ -10,16 +15,18 @@ from .records import (
     WorkflowRecord,
     WorkflowStatus,
 )
-from .store import RETENTION_S, Journal, engine_url
+from .store import DEFAULT_TIMEOUT_S, RETENTION_S, Journal, engine_url
 from .workflows import OPEN_STATUSES, Page
 
 __all__ = [
+    "DEFAULT_TIMEOUT_S",
     "OPEN_STATUSES",
     "RETENTION_S",
     "AuditRecord",
     "Claim",
     "ClaimKind",
     "Journal",
+    "JournalUnavailable",
     "Page",
     "StepRecord",
     "StepStatus",

@@ -1,16 +1,15 @@
-"""The journal's tables and their versioned migrations.
+"""The journal's tables: the one declaration the code queries with.
 
-Each migration is a list of DDL statements applied in one transaction and recorded in
-``schema_version``; start-up applies the ones not yet recorded, so SQLite files and
-PostgreSQL databases of any earlier version reach the current one. Written as plain
-SQL that both dialects accept.
+The database gets them from the Alembic revisions in ``migrations/versions`` (written by
+hand, applied at start-up); every change here comes with a revision that makes it, and
+``tests/sources/test_migrations.py`` fails when the two disagree.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["MIGRATIONS", "audit", "idempotency", "metadata", "outbox", "steps", "workflows"]
+__all__ = ["audit", "idempotency", "metadata", "order_locks", "outbox", "steps", "workflows"]
 
 metadata = sa.MetaData()
 
@@ -23,8 +22,8 @@ idempotency = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("workflow_id", sa.String(64)),
     sa.Column("response", sa.Text),
-    sa.Column("lease_until", sa.Float, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("lease_until", sa.Double, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
 )
 
 workflows = sa.Table(
@@ -44,12 +43,16 @@ workflows = sa.Table(
     sa.Column("approved_by", sa.String(200)),
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("outcome", sa.Text),
-    sa.Column("lease_until", sa.Float, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("updated_at", sa.Float, nullable=False),
-    sa.Column("next_attempt_at", sa.Float),
-    sa.Column("retries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_until", sa.Double, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    # Retry state of parked workflows (revision 0002): the background runner's backoff.
+    sa.Column("next_attempt_at", sa.Double),
+    sa.Column("retries", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", sa.Text),
+    sa.Index("workflows_by_order", "order_number", "status"),
+    sa.Index("workflows_by_status", "status", "next_attempt_at"),
+    sa.Index("workflows_by_created", "created_at"),
 )
 
 steps = sa.Table(
@@ -63,14 +66,14 @@ steps = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_error", sa.Text),
     sa.Column("result", sa.Text),
-    sa.Column("at", sa.Float),
+    sa.Column("at", sa.Double),
 )
 
 audit = sa.Table(
     "audit_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("client", sa.String(200), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
@@ -79,16 +82,19 @@ audit = sa.Table(
     sa.Column("workflow_id", sa.String(64)),
     sa.Column("order_number", sa.String(64)),
     sa.Column("correlation_id", sa.String(128), nullable=False),
+    sa.Index("audit_by_order", "order_number"),
+    sa.Index("audit_by_workflow", "workflow_id"),
+    sa.Index("audit_by_correlation", "correlation_id"),
 )
 
 outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
     sa.Column("topic", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("published_at", sa.Float),
+    sa.Column("published_at", sa.Double),
 )
 
 order_locks = sa.Table(
@@ -97,49 +103,3 @@ order_locks = sa.Table(
     sa.Column("order_number", sa.String(64), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
-
-# Version 1 creates every table above; later versions append statements here.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE IF NOT EXISTS idempotency_keys (
-            scope VARCHAR(300) NOT NULL, idem_key VARCHAR(255) NOT NULL,
-            fingerprint VARCHAR(64) NOT NULL, status VARCHAR(16) NOT NULL,
-            workflow_id VARCHAR(64), response TEXT, lease_until DOUBLE PRECISION NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (scope, idem_key))""",
-        """CREATE TABLE IF NOT EXISTS workflows (
-            id VARCHAR(64) PRIMARY KEY, kind VARCHAR(32) NOT NULL, status VARCHAR(32) NOT NULL,
-            order_number VARCHAR(64) NOT NULL, order_id VARCHAR(64) NOT NULL,
-            channel VARCHAR(64) NOT NULL, amount VARCHAR(32) NOT NULL,
-            currency VARCHAR(3) NOT NULL, reason VARCHAR(32) NOT NULL,
-            requested_by VARCHAR(200) NOT NULL, requested_client VARCHAR(200) NOT NULL,
-            approved_by VARCHAR(200), payload TEXT NOT NULL, outcome TEXT,
-            lease_until DOUBLE PRECISION NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-            updated_at DOUBLE PRECISION NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS workflows_by_order ON workflows (order_number, status)",
-        """CREATE TABLE IF NOT EXISTS workflow_steps (
-            workflow_id VARCHAR(64) NOT NULL, position INTEGER NOT NULL,
-            name VARCHAR(64) NOT NULL, system VARCHAR(16) NOT NULL, status VARCHAR(16) NOT NULL,
-            attempts INTEGER NOT NULL, last_error TEXT, result TEXT, at DOUBLE PRECISION,
-            PRIMARY KEY (workflow_id, position))""",
-        """CREATE TABLE IF NOT EXISTS audit_log (
-            id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, actor VARCHAR(200) NOT NULL,
-            client VARCHAR(200) NOT NULL, action VARCHAR(64) NOT NULL,
-            decision VARCHAR(64) NOT NULL, detail TEXT, workflow_id VARCHAR(64),
-            order_number VARCHAR(64), correlation_id VARCHAR(128) NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS audit_by_order ON audit_log (order_number)",
-        "CREATE INDEX IF NOT EXISTS audit_by_workflow ON audit_log (workflow_id)",
-        """CREATE TABLE IF NOT EXISTS outbox (
-            id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, topic VARCHAR(64) NOT NULL,
-            payload TEXT NOT NULL, published_at DOUBLE PRECISION)""",
-        """CREATE TABLE IF NOT EXISTS order_locks (
-            order_number VARCHAR(64) PRIMARY KEY, version INTEGER NOT NULL)""",
-    ],
-    [
-        "ALTER TABLE workflows ADD COLUMN next_attempt_at DOUBLE PRECISION",
-        "ALTER TABLE workflows ADD COLUMN retries INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE workflows ADD COLUMN last_error TEXT",
-        "CREATE INDEX IF NOT EXISTS workflows_by_status ON workflows (status, next_attempt_at)",
-        "CREATE INDEX IF NOT EXISTS workflows_by_created ON workflows (created_at)",
-        "CREATE INDEX IF NOT EXISTS audit_by_correlation ON audit_log (correlation_id)",
-    ],
-]
