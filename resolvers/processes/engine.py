@@ -39,6 +39,7 @@ from typing import Any
 
 from sources import (
     CircuitOpen,
+    JournalUnavailable,
     SourceError,
     SourceThrottled,
     StepRecord,
@@ -332,8 +333,8 @@ async def execute(
     recorded = await journal.steps_of(workflow_id)
     try:
         await _Run(rt, plan, workflow, recorded, background).go()
-    except Refused:
-        raise
+    except (Refused, JournalUnavailable):
+        raise  # the journal is away: the lease runs out and the runner resumes it
     except Exception:  # a bug must not leave the workflow PROCESSING for ever
         log.exception("workflow %s failed unexpectedly", workflow_id)
         await journal.transition(
