@@ -48,8 +48,14 @@ class ContextFactory:
             max_upstream_calls=self._max_upstream_calls,
         )
         stale = StaleLog()
+        processes = self._processes()
         loaders = Loaders.for_request(
-            sources, call, cache=self._cache, partition=self.partition(principal), stale=stale
+            sources,
+            call,
+            cache=self._cache,
+            partition=self.partition(principal),
+            stale=stale,
+            journal=processes.journal if processes else None,
         )
         return Context(
             principal=principal,
@@ -58,7 +64,7 @@ class ContextFactory:
             loaders=loaders,
             call=call,
             stale=stale,
-            processes=self._processes(),
+            processes=processes,
         )
 
     def partition(self, principal: Principal) -> str:

@@ -23,8 +23,10 @@ from sources import (
     CrmContact,
     ErpBillingDocument,
     ErpSalesOrder,
+    Journal,
     NotFound,
     OmsOrder,
+    Reservation,
     SourceName,
     Sources,
     Tracking,
@@ -106,6 +108,8 @@ class Loaders:
     sales_order_by_order_number: DataLoader[str, ErpSalesOrder | None]
     billing_by_order_number: DataLoader[str, list[ErpBillingDocument]]
     tracking: DataLoader[TrackingRef, Tracking | None]
+    reservations: DataLoader[str, Reservation]
+    """What open refund requests hold per order number (the journal; never cached)."""
 
     @classmethod
     def for_request(
@@ -116,6 +120,7 @@ class Loaders:
         cache: CachedRead | None = None,
         partition: str = "*",
         stale: StaleLog | None = None,
+        journal: Journal | None = None,
     ) -> Loaders:
         """Fresh loaders bound to one request's call context, over the shared cache."""
         oms, erp, crm = sources.oms, sources.erp, sources.crm
@@ -135,6 +140,12 @@ class Loaders:
 
         def no_order(_: object) -> NotFound:
             return NotFound("oms", "no such order")
+
+        async def holds(numbers: list[str]) -> list[Reservation]:
+            if journal is None:  # a read-only gateway: nothing can be held
+                return [Reservation() for _ in numbers]
+            found = await journal.reservations(numbers)
+            return [found.get(n, Reservation()) for n in numbers]
 
         return cls(
             order_by_id=_loader(
@@ -174,4 +185,5 @@ class Loaders:
                 _no_documents,
             ),
             tracking=_loader(kit, "carrier", "tracking", track, _none),
+            reservations=DataLoader(batch_load_fn=holds),
         )

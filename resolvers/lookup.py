@@ -7,18 +7,13 @@ from typing import TYPE_CHECKING
 from sources import NotFound, OmsOrder
 
 from .context import Info
-from .errors import OrderNotFound
+from .errors import BadUserInput, OrderNotFound
+from .identifiers import InvalidIdentifier, order_number
 
 if TYPE_CHECKING:
     from .types.order import Order
 
-__all__ = ["find_order", "normalise_number", "visible"]
-
-
-def normalise_number(number: str) -> str:
-    """``1001`` and ``#1001`` name the same order."""
-    number = number.strip()
-    return number if number.startswith("#") else f"#{number}"
+__all__ = ["find_order", "visible"]
 
 
 def visible(info: Info, record: OmsOrder) -> bool:
@@ -41,7 +36,11 @@ async def find_order(
         except NotFound:
             record = None
     elif number is not None:
-        record = await context.sources.oms.order_by_number(normalise_number(number), context.call)
+        try:
+            canonical = order_number(number)
+        except InvalidIdentifier as bad:
+            raise BadUserInput(str(bad)) from bad
+        record = await context.sources.oms.order_by_number(canonical, context.call)
         if record is not None:
             context.loaders.order_by_id.prime(record.id, record)
     if record is None or not visible(info, record):

@@ -28,7 +28,9 @@ VIEW_FIELDS = frozenset({"timeline", "discrepancies", "sections"})
 TRACKING_FIELDS = frozenset(
     {"shipments.status", "shipments.estimatedDelivery", "shipments.deliveredAt", "shipments.events"}
 )
-BILLING_FIELDS = frozenset({"invoices", "refunds.erpCreditMemo"})
+BILLING_FIELDS = frozenset({"invoices", "refunds.erpCreditMemo", "refundable"})
+# What a refund can take needs the ERP's order and the journal's open requests.
+REFUNDABLE_FIELDS = frozenset({"refundable", "lines.refundableQuantity"})
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -65,8 +67,10 @@ async def prefetch(info: Info, orders: Sequence[OmsOrder], wanted: frozenset[str
             for order in orders
             if order.customer is not None
         )
-    if "erpSalesOrder" in wanted:
+    if "erpSalesOrder" in wanted or wanted & REFUNDABLE_FIELDS:
         pending.extend(loaders.sales_order_by_order_number.load(o.number) for o in orders)
+    if wanted & REFUNDABLE_FIELDS:
+        pending.extend(loaders.reservations.load(o.number) for o in orders)
     if wanted & BILLING_FIELDS:
         pending.extend(loaders.billing_by_order_number.load(o.number) for o in orders)
     if "cases" in wanted and context.policy.allows(context.principal, "cases:read"):

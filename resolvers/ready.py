@@ -9,11 +9,12 @@ say) still works: it gets an awaitable, as it would from an ``async def``.
 
 from __future__ import annotations
 
+import inspect
 from asyncio import Future
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias, TypeVar
 
-__all__ = ["Ready", "then"]
+__all__ = ["Ready", "mapped", "then"]
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -31,3 +32,14 @@ def then(future: Future[S], shape: Callable[[S], T]) -> Ready[T]:
 
 async def _later(future: Future[S], shape: Callable[[S], T]) -> T:
     return shape(await future)
+
+
+def mapped(value: Ready[S], shape: Callable[[S], T]) -> Ready[T]:
+    """``shape`` of a value that may still be on the way."""
+    if inspect.isawaitable(value):
+        return _shaped(value, shape)
+    return shape(value)
+
+
+async def _shaped(value: Awaitable[S], shape: Callable[[S], T]) -> T:
+    return shape(await value)

@@ -95,6 +95,9 @@ LOADS: Mapping[str, Load] = {
     "Order.customer": Load(1, "crm:contact"),
     "Order.erpSalesOrder": Load(1, "erp:sales-order"),
     "Order.invoices": Load(1, "erp:billing"),
+    # The ERP's cap (billing, with its sales order: one load as the bench prices it) and
+    # the journal's open requests; a line's refundable units ride on the order's loads.
+    "Order.refundable": Load(1, "erp:billing"),
     "Order.cases": Load(1, "crm:cases"),
     "Order.timeline": Load(GATHER_WEIGHT, "gather"),
     "Order.discrepancies": Load(GATHER_WEIGHT, "gather"),

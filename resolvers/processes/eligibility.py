@@ -153,7 +153,7 @@ def erp_refundable(order: OmsOrder, documents: list[ErpBillingDocument]) -> Mone
         (d.gross_amount.amount for d in documents if d.kind == "CREDIT_MEMO" and not d.cancelled),
         Decimal("0"),
     )
-    return Money(max(Decimal("0"), total - credited), order.currency)
+    return Money(max(Decimal("0.00"), total - credited), order.currency)
 
 
 def _estimate(lines: tuple[tuple[str, int], ...], known: dict[str, OmsLine], cur: str) -> Money:
@@ -176,6 +176,7 @@ def _window_problem(rt: Runtime, order: OmsOrder) -> Problem | None:
 class _Systems:
     cap: Money | None = None
     contact_id: str | None = None
+    missing_in_erp: bool = False
 
 
 async def _systems(rt: Runtime, order: OmsOrder) -> tuple[_Systems, list[Problem]]:
@@ -185,6 +186,7 @@ async def _systems(rt: Runtime, order: OmsOrder) -> tuple[_Systems, list[Problem
     try:
         sales = await rt.sources.erp.sales_orders([order.number], rt.call)
         if order.number not in sales:
+            found.missing_in_erp = True
             problems.append(
                 Problem(
                     "ERP_ORDER_MISSING",
@@ -233,9 +235,11 @@ async def assess(rt: Runtime, ask: RefundAsk, reserved: Decimal = Decimal("0")) 
     problems += system_problems
     refundable = order.refundable
     cap = systems.cap
+    if systems.missing_in_erp:  # nothing can be booked, so nothing can be refunded
+        cap = Money.zero(currency)
     if cap is not None and cap.amount < refundable.amount:
         refundable = cap
-    refundable = Money(max(Decimal("0"), refundable.amount - reserved), currency)
+    refundable = Money(max(Decimal("0.00"), refundable.amount - reserved), currency)
     if ask.amount is not None:
         amount = ask.amount
         if amount.currency != currency:
@@ -263,7 +267,11 @@ async def assess(rt: Runtime, ask: RefundAsk, reserved: Decimal = Decimal("0")) 
                             ("lines",),
                         )
                     )
-    if amount.currency == currency and amount.amount > refundable.amount:
+    if (
+        amount.currency == currency
+        and amount.amount > refundable.amount
+        and not systems.missing_in_erp  # ERP_ORDER_MISSING says it already
+    ):
         problems.append(
             Problem(
                 "AMOUNT_EXCEEDS_REFUNDABLE",

@@ -12,9 +12,11 @@ from sources import ErpSalesOrder as ErpSalesOrderRecord
 
 from ..context import Info
 from ..gather import OrderView, gather_order
+from ..identifiers import line_id, order_id
 from ..insights import build_timeline, find_discrepancies
 from ..permissions import requires, requires_any_silently
-from ..ready import Ready, then
+from ..ready import Ready, mapped, then
+from ..refundable import line_refundable, order_refundable
 from .billing import ErpSalesOrder, Invoice, Refund
 from .enums import FinancialStatus, OrderStatus
 from .health import SectionStatus, section_state
@@ -41,18 +43,29 @@ class OrderLine:
     title: str = strawberry.field(description="Product title as sold.")
     quantity: int = strawberry.field(description="Quantity ordered.")
     unit_price: Money = strawberry.field(description="Price of one unit.")
-    refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
+    line: strawberry.Private[OmsLine]
+    order_number: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Units a refund can still take: ordered minus refunded minus what open "
+        "refund requests hold; none while the ERP does not have the order.",
+        graphql_type=int,
+    )
+    def refundable_quantity(self, info: Info) -> Ready[int]:
+        """As the refund process counts them."""
+        return line_refundable(info, self.order_number, self.line)
 
     @classmethod
-    def of(cls, line: OmsLine) -> OrderLine:
-        """Shape an OMS line once; every leaf is then a plain attribute."""
+    def of(cls, line: OmsLine, order_number: str) -> OrderLine:
+        """Shape an OMS line once; every other leaf is then a plain attribute."""
         return cls(
-            id=strawberry.ID(f"shopify:LineItem:{line.id}"),
+            id=strawberry.ID(line_id(line.id)),
             sku=line.sku,
             title=line.title,
             quantity=line.quantity,
             unit_price=Money.of(line.unit_price),
-            refundable_quantity=max(0, line.quantity - line.refunded_quantity),
+            line=line,
+            order_number=order_number,
         )
 
 
@@ -95,25 +108,31 @@ class Order:
     status: OrderStatus = strawberry.field(description="Where the order stands.")
     financial_status: FinancialStatus = strawberry.field(description="Payment state.")
     total: Money = strawberry.field(description="Order total, tax included.")
-    refundable: Money = strawberry.field(
-        description="Still refundable: total paid minus refunds already made."
-    )
     lines: list[OrderLine] = strawberry.field(description="Order lines, from the OMS.")
+
+    @strawberry.field(
+        description="What a refund can still take: paid minus refunded, capped by what the ERP "
+        "invoiced and has not credited, minus what open refund requests hold; nothing while "
+        "the ERP does not have the order. Without an answer from the ERP, the OMS's figure.",
+        graphql_type=Money,
+    )
+    def refundable(self, info: Info) -> Ready[Money]:
+        """As the refund process computes it (the window and approval are the preview's)."""
+        return mapped(order_refundable(info, self.record), Money.of)
 
     @classmethod
     def of(cls, record: OmsOrder) -> Order:
         """The order 360 of an OMS order."""
         return cls(
             record=record,
-            id=strawberry.ID(f"shopify:Order:{record.id}"),
+            id=strawberry.ID(order_id(record.id)),
             number=record.number,
             channel=record.channel,
             placed_at=record.placed_at,
             status=record.status,
             financial_status=record.financial_status,
             total=Money.of(record.total),
-            refundable=Money.of(record.refundable),
-            lines=[OrderLine.of(line) for line in record.lines],
+            lines=[OrderLine.of(line, record.number) for line in record.lines],
         )
 
     @strawberry.field(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ __all__ = [
     "AuditRecord",
     "Claim",
     "ClaimKind",
+    "Reservation",
     "StepRecord",
     "StepStatus",
     "WorkflowKind",
@@ -153,3 +155,12 @@ class AuditRecord:
     workflow_id: str | None
     order_number: str | None
     correlation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What open refund requests of one order hold before their money moved."""
+
+    amount: Decimal = Decimal("0")
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Units held per OMS line id."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .events import AuditAndOutbox
 from .records import (
     AuditRecord,
+    Reservation,
     StepRecord,
     StepStatus,
     WorkflowKind,
@@ -110,32 +111,45 @@ class Workflows(AuditAndOutbox):
                     )
             yield conn
 
-    async def reserved(self, conn: AsyncConnection, order_number: str) -> Decimal:
-        """Amount held by open refund workflows whose OMS refund has not happened yet."""
+    async def _holds(
+        self, conn: AsyncConnection, order_numbers: Sequence[str]
+    ) -> dict[str, Reservation]:
+        # The pivot's name is the refund plan's: once its money moved, the OMS counts it.
+        pivoted = sa.select(steps.c.workflow_id).where(
+            steps.c.name == "oms.refund", steps.c.status == StepStatus.DONE
+        )
         rows = await conn.execute(
-            sa.select(workflows.c.id, workflows.c.amount).where(
-                workflows.c.order_number == order_number,
+            sa.select(workflows.c.order_number, workflows.c.amount, workflows.c.payload).where(
+                workflows.c.order_number.in_(list(order_numbers)),
                 workflows.c.kind == WorkflowKind.REFUND,
                 workflows.c.status.in_(OPEN_STATUSES),
+                workflows.c.id.not_in(pivoted),
             )
         )
-        total = Decimal("0")
+        amounts: dict[str, Decimal] = {}
+        lines: dict[str, dict[str, int]] = {}
         for row in rows:
-            done = await conn.execute(
-                sa.select(steps.c.status).where(
-                    steps.c.workflow_id == row.id,
-                    steps.c.name == "oms.refund",
-                    steps.c.status == StepStatus.DONE,
-                )
+            amounts[row.order_number] = amounts.get(row.order_number, Decimal("0")) + Decimal(
+                row.amount or "0"
             )
-            if done.first() is None:
-                total += Decimal(row.amount)
-        return total
+            held = lines.setdefault(row.order_number, {})
+            for line_id, quantity in json.loads(row.payload).get("lines") or []:
+                held[str(line_id)] = held.get(str(line_id), 0) + int(quantity)
+        return {n: Reservation(amounts[n], lines.get(n, {})) for n in amounts}
+
+    async def reserved(self, conn: AsyncConnection, order_number: str) -> Decimal:
+        """Amount held by open refund workflows whose OMS refund has not happened yet."""
+        return (await self._holds(conn, [order_number])).get(order_number, Reservation()).amount
 
     async def reserved_now(self, order_number: str) -> Decimal:
         """``reserved`` outside any lock, for previews."""
         async with self._engine.connect() as conn:
             return await self.reserved(conn, order_number)
+
+    async def reservations(self, order_numbers: Sequence[str]) -> dict[str, Reservation]:
+        """What open refund requests hold, for each order that has any (one query)."""
+        async with self._engine.connect() as conn:
+            return await self._holds(conn, order_numbers)
 
     async def insert_workflow(
         self,

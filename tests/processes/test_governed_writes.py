@@ -411,3 +411,49 @@ async def test_order_and_queue_show_refund_requests_and_page_by_cursor(proc: Any
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     denied = await proc.run(WORKFLOWS, {}, scope=AGENT)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# --- what the order shows is what a refund can take --------------------------------------
+
+REFUNDABLE_VIEW = """query($n: String!) { order(number: $n) {
+  refundable { amount } lines { id refundableQuantity } } }"""
+
+
+async def _shown_and_previewed(proc: Any, order: Any) -> tuple[str, str]:
+    shown = (await proc.run(REFUNDABLE_VIEW, {"n": order.name}, scope=AGENT))["data"]["order"]
+    amount = {"amount": "0.01", "currency": order.customer.currency}
+    preview = await proc.run(
+        PREVIEW, {"input": {"orderNumber": order.name, "amount": amount}}, scope=AGENT
+    )
+    return shown["refundable"]["amount"], preview["data"]["refundPreview"]["refundable"]["amount"]
+
+
+async def test_the_order_shows_what_a_refund_can_take(proc: Any) -> None:
+    # Partly invoiced orders: the ERP caps what the OMS would allow.
+    capped = [
+        o
+        for o in proc.world.orders
+        if o.sales_order is not None and o.financial_status == "paid" and o.sales_order.invoices
+    ][:3]
+    for order in [*capped, missing_in_erp(proc.world)]:
+        shown, previewed = await _shown_and_previewed(proc, order)
+        assert shown == previewed, order.name
+    # An open request holds its amount and its lines until its money moves.
+    order = paid_delivered(proc.world, Decimal("150"))
+    before, _ = await _shown_and_previewed(proc, order)
+    lines = await line_ids(proc, order)
+    variables = refund_input(order, "1.00")
+    variables["input"].pop("amount")
+    variables["input"]["lines"] = [{"lineId": lines[0], "quantity": 1}]
+    held = await proc.run(REQUEST_REFUND, variables, scope="orders:read refunds:write")
+    assert held["data"]["requestRefund"]["refundRequest"]["status"] in (
+        "PENDING_APPROVAL",
+        "COMPLETED",
+    )
+    after, previewed = await _shown_and_previewed(proc, order)
+    assert after == previewed
+    assert Decimal(after) < Decimal(before)
+    missing = missing_in_erp(proc.world)
+    view = (await proc.run(REFUNDABLE_VIEW, {"n": missing.name}, scope=AGENT))["data"]["order"]
+    assert view["refundable"]["amount"] == "0.00"
+    assert {line["refundableQuantity"] for line in view["lines"]} == {0}

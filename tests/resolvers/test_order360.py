@@ -75,8 +75,9 @@ def check_order(order: dict[str, Any], truth: Any) -> None:
     assert order["total"]["currency"] == truth.customer.currency
     # OMS lines
     assert [line["sku"] for line in order["lines"]] == [line.product.sku for line in truth.lines]
+    # What a refund can take: none while the ERP does not have the order to credit.
     assert [line["refundableQuantity"] for line in order["lines"]] == [
-        line.quantity - line.refunded for line in truth.lines
+        line.quantity - line.refunded if truth.sales_order else 0 for line in truth.lines
     ]
     # CRM customer
     assert order["customer"]["email"] == truth.customer.email
