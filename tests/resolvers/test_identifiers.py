@@ -38,7 +38,17 @@ def test_normalising_is_idempotent_and_ignores_spacing(
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "#", "   ", "10 01", "#1001;DROP", "1" * (MAX_NUMBER_LENGTH + 1), "\ud800", "\u0661\u0660\u0660\u0661"]
+    "raw",
+    [
+        "",
+        "#",
+        "   ",
+        "10 01",
+        "#1001;DROP",
+        "1" * (MAX_NUMBER_LENGTH + 1),
+        "\ud800",
+        "\u0661\u0660\u0660\u0661",
+    ],
 )
 def test_what_is_not_an_order_number(raw: str) -> None:
     with pytest.raises(InvalidIdentifier):
