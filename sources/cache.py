@@ -123,6 +123,22 @@ class CachePolicy:
     max_stale_s: float
 
 
+def _belongs_to_its_request(error: Exception) -> bool:
+    """A failure of the request that led a shared read, not an answer about the record.
+
+    Its upstream-call ceiling, its deadline, its input or its cancellation say nothing
+    about the upstream; handing them to the requests that joined its read would fail
+    them for another client's reasons. A missing key or an upstream's failure is the
+    same answer for everyone.
+    """
+    return (
+        isinstance(error, SourceError)
+        and not isinstance(error, NotFound)
+        and not error.upstream_fault
+        and not error.trips_breaker
+    )
+
+
 class CachedRead:
     """Batch reads through the cache: fresh hits, single-flight misses, stale-if-error."""
 
@@ -166,11 +182,17 @@ class CachedRead:
                 missing.append(key)
         if missing:
             await self._fetch_missing(partition, source, kind, missing, fetch, policy, result)
+        own: list[K] = []
         for key, future in waiting.items():
             try:
                 result[key] = Served(await asyncio.shield(future))
             except Exception as error:
-                result[key] = self._stale_or(partition, source, kind, key, error, policy)
+                if _belongs_to_its_request(error):
+                    own.append(key)  # the leader's limits are not ours: read it ourselves
+                else:
+                    result[key] = self._stale_or(partition, source, kind, key, error, policy)
+        if own:
+            await self._fetch_missing(partition, source, kind, own, fetch, policy, result)
         return {key: result[key] for key in keys}
 
     async def _fetch_missing(
@@ -200,7 +222,9 @@ class CachedRead:
         except SourceError as error:
             outcomes = dict.fromkeys(missing, error)
         except BaseException:
-            cancelled = SourceError(source, "the read that others waited for was cancelled")
+            cancelled = SourceError(
+                source, "the read that others waited for was cancelled", upstream_fault=False
+            )
             outcomes = dict.fromkeys(missing, cancelled)
             raise
         finally:
