@@ -15,6 +15,7 @@ __all__ = [
     "MAX_NUMBER_LENGTH",
     "ORDER_PREFIX",
     "InvalidIdentifier",
+    "is_workflow_id",
     "line_id",
     "native_line_id",
     "native_order_id",
@@ -75,3 +76,9 @@ def order_id(native: str) -> str:
 def line_id(native: str) -> str:
     """The global id of an OMS order line."""
     return f"{LINE_PREFIX}{native}"
+
+
+def is_workflow_id(value: str) -> bool:
+    """Could name a workflow (``rr_…``): short printable ASCII. Anything else is answered
+    as a missing workflow without a look-up, so it never reaches the journal."""
+    return 0 < len(value) <= 64 and value.isascii() and value.isprintable()

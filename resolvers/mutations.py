@@ -128,7 +128,6 @@ class Mutation:
         """Four eyes: needs refunds:approve and another principal than the requester."""
         check = Checker()
         check.text(note, "note")
-        check.text(str(id), "id", limit=64)
         try:
             refuse_unless_ok(check)
             record = await approve_refund(runtime_of(info.context), str(id), note)
@@ -146,7 +145,6 @@ class Mutation:
         """Ends it; nothing is written upstream."""
         check = Checker()
         check.text(reason, "reason", required=True)
-        check.text(str(id), "id", limit=64)
         try:
             refuse_unless_ok(check)
             await reject_refund(runtime_of(info.context), str(id), reason)
@@ -260,7 +258,7 @@ class Mutation:
     async def replay_workflow(self, info: Info, id: strawberry.ID) -> WorkflowPayload:
         """Needs ops; exactly-once through the steps' own idempotency."""
         try:
-            record = await replay_workflow(runtime_of(info.context), str(id)[:64])
+            record = await replay_workflow(runtime_of(info.context), str(id))
         except Refused as refused:
             return WorkflowPayload.refused(_errors(refused.problems))
         return WorkflowPayload(
@@ -287,7 +285,7 @@ class Mutation:
         try:
             refuse_unless_ok(check)
             record = await resolve_workflow(
-                runtime_of(info.context), str(id)[:64], resolution.value, note
+                runtime_of(info.context), str(id), resolution.value, note
             )
         except Refused as refused:
             return WorkflowPayload.refused(_errors(refused.problems))

@@ -8,7 +8,7 @@ from sources import CrmContact, SourceError, WorkflowKind, WorkflowStatus
 
 from .context import Info
 from .errors import BadUserInput, CodedError, Forbidden
-from .identifiers import InvalidIdentifier, native_order_id
+from .identifiers import InvalidIdentifier, is_workflow_id, native_order_id
 from .inputs import refund_ask
 from .lookup import find_order
 from .permissions import requires
@@ -173,8 +173,7 @@ class Query:
             raise Forbidden("This needs refunds:write, refunds:approve or ops.")
         env = context.processes
         wanted = str(id)
-        valid = len(wanted) <= 64 and is_valid_text(wanted)
-        record = await env.journal.workflow(wanted) if env and valid else None
+        record = await env.journal.workflow(wanted) if env and is_workflow_id(wanted) else None
         if (
             record is None
             or record.kind is not WorkflowKind.REFUND

@@ -184,6 +184,7 @@ def failure_problem(workflow: WorkflowRecord) -> Problem | None:
         WorkflowStatus.PENDING_APPROVAL,
         WorkflowStatus.APPROVED,
         WorkflowStatus.PROCESSING,
+        WorkflowStatus.REJECTED,  # a decision, not a failure: its status says it
         WorkflowStatus.RESOLVED_MANUALLY,
     ):
         return None
@@ -195,7 +196,6 @@ def failure_problem(workflow: WorkflowRecord) -> Problem | None:
         WorkflowStatus.FAILED: "failed before anything irreversible",
         WorkflowStatus.PARKED: "is parked and will be retried",
         WorkflowStatus.NEEDS_ATTENTION: "needs an operator",
-        WorkflowStatus.REJECTED: "was rejected",
         WorkflowStatus.ABANDONED: "was abandoned by an operator",
     }[status]
     return Problem(code, f"Workflow {workflow.id} {what}: {reason}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sources import WorkflowKind, WorkflowRecord, WorkflowStatus
 
+from ..identifiers import is_workflow_id
 from .base import Problem, Refused, Runtime
 from .engine import Plan, execute
 from .refund import REFUND
@@ -35,7 +36,7 @@ RESOLUTIONS = {
 
 async def visible_workflow(rt: Runtime, workflow_id: str) -> WorkflowRecord:
     """The workflow, if it exists for this principal; else NOT_FOUND (missing or hidden)."""
-    workflow = await rt.journal.workflow(workflow_id)
+    workflow = await rt.journal.workflow(workflow_id) if is_workflow_id(workflow_id) else None
     if workflow is None or not rt.policy.may_see_channel(rt.principal, workflow.channel):
         raise Refused(Problem("NOT_FOUND", "No workflow matches.", ("id",)))
     return workflow

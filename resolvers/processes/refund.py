@@ -16,6 +16,7 @@ from typing import Any
 
 from sources import Money, WorkflowKind, WorkflowRecord, WorkflowStatus
 
+from ..identifiers import is_workflow_id
 from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, assess
 from .engine import Admitted, Declined, Plan, Results, Step, execute, start
@@ -257,7 +258,8 @@ async def request_refund(
 
 
 async def _pending(rt: Runtime, workflow_id: str) -> WorkflowRecord:
-    workflow = await rt.journal.workflow(workflow_id)
+    found = is_workflow_id(workflow_id)
+    workflow = await rt.journal.workflow(workflow_id) if found else None
     if (
         workflow is None
         or workflow.kind is not WorkflowKind.REFUND

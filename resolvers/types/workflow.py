@@ -73,14 +73,14 @@ class Workflow:
     @strawberry.field(description="The order, live from the OMS.")
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy(".order")] | None:
         """Null when the order cannot be found."""
-        from ..errors import OrderNotFound
+        from ..errors import BadUserInput, OrderNotFound
         from ..lookup import find_order
 
         if not self.record.order_number.startswith("#"):
             return None
         try:
             return await find_order(info, number=self.record.order_number)
-        except OrderNotFound:
+        except (OrderNotFound, BadUserInput):  # a case about no order, or one now gone
             return None
 
     @strawberry.field(description="Who asked (token subject).")
