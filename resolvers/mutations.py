@@ -75,6 +75,17 @@ async def _refund_payload(info: Info, workflow_id: str) -> RefundPayload:
     )
 
 
+async def _workflow_payload(
+    info: Info, record: WorkflowRecord, errors: list[UserError]
+) -> WorkflowPayload:
+    return WorkflowPayload(
+        status=record.status,
+        steps=await workflow_steps(info, record.id),
+        workflow=Workflow(record=record),
+        user_errors=errors,
+    )
+
+
 async def _case_of(info: Info, workflow_id: str) -> Case | None:
     env = info.context.processes
     if env is None:
@@ -261,12 +272,7 @@ class Mutation:
             record = await replay_workflow(runtime_of(info.context), str(id))
         except Refused as refused:
             return WorkflowPayload.refused(_errors(refused.problems))
-        return WorkflowPayload(
-            status=record.status,
-            steps=await workflow_steps(info, record.id),
-            workflow=Workflow(record=record),
-            user_errors=_outcome_errors(record),
-        )
+        return await _workflow_payload(info, record, _outcome_errors(record))
 
     @strawberry.mutation(
         description="Operations: close parked work, or work that needs attention, by hand "
@@ -289,9 +295,4 @@ class Mutation:
             )
         except Refused as refused:
             return WorkflowPayload.refused(_errors(refused.problems))
-        return WorkflowPayload(
-            status=record.status,
-            steps=await workflow_steps(info, record.id),
-            workflow=Workflow(record=record),
-            user_errors=[],
-        )
+        return await _workflow_payload(info, record, [])  # the operator's own decision
