@@ -40,6 +40,8 @@ from test_refunds import refund_input
 from sources import Journal
 
 LEASE = "0.3"
+# Settling and checking query the journal often; a budget no run can exhaust.
+GATEWAY = {"ORDER360_WORKFLOW_LEASE_SECONDS": LEASE, "ORDER360_RATE_LIMIT_RESTORE_PER_S": "100000"}
 HANG_GUARD_S = 120.0
 """A bound against a hang (a failure with its traceback), not a speed claim."""
 RESTING = {"COMPLETED", "REJECTED", "COMPENSATED", "PARKED", "NEEDS_ATTENTION", "PENDING_APPROVAL"}
@@ -168,11 +170,11 @@ async def _run(
         return
     await proc.start(
         DyingTransport(httpx.ASGITransport(app=proc.sandbox_app), *crash),
-        ORDER360_WORKFLOW_LEASE_SECONDS=LEASE,
+        **GATEWAY,
     )
     with contextlib.suppress(Died):
         await proc.run(document, variables, **how)
-    await proc.start(ORDER360_WORKFLOW_LEASE_SECONDS=LEASE)
+    await proc.start(**GATEWAY)
     await asyncio.sleep(float(LEASE) + 0.05)  # the dead gateway's leases run out
 
 
@@ -223,7 +225,7 @@ async def test_money_never_moves_half_way(saga: Handle, operations: list[Any]) -
 
 
 async def _example(proc: Any, operations: list[Any]) -> None:
-    await proc.start(ORDER360_WORKFLOW_LEASE_SECONDS=LEASE)
+    await proc.start(**GATEWAY)
     orders = orders_for_example(proc.world)
     numbers = {o.name for o in orders}
     keys = [uuid.uuid4().hex for _ in range(4)]
