@@ -1,10 +1,11 @@
 """What a refund can actually take, shown on the order as the refund process computes it.
 
-``Order.refundable`` and ``OrderLine.refundableQuantity`` apply the same money rules as
-eligibility (``resolvers/processes/eligibility.py``): the OMS's figure, capped by what the
-ERP invoiced and has not credited, minus what open refund requests already hold, and
-nothing at all for an order the ERP does not have (a refund could not be booked). The
-return window and the approval threshold are the preview's to report, not the order's.
+``Order.refundable`` and ``OrderLine.refundableQuantity`` apply the same rules as
+eligibility (``resolvers/processes/eligibility.py``): nothing for an order that is not
+paid, is cancelled or is past the return window, nor for one the ERP does not have (a
+refund could not be booked); otherwise the OMS's figure, capped by what the ERP invoiced
+and has not credited, minus what open refund requests already hold. Approval is the
+preview's to report: it limits who may refund, not how much.
 
 A system that does not answer costs only its part: without the ERP the OMS's figure
 stands (``Order.sections`` says the ERP part is missing); without the journal nothing is
@@ -20,7 +21,7 @@ from typing import Any
 from sources import ErpBillingDocument, Money, OmsLine, OmsOrder, Reservation
 
 from .context import Info
-from .processes.eligibility import erp_refundable
+from .processes.eligibility import erp_refundable, order_refusals
 from .ready import Ready
 
 __all__ = ["line_refundable", "order_refundable"]
@@ -32,12 +33,21 @@ def _value(future: Future[Any]) -> tuple[bool, Any]:
     return (False, None) if error is not None else (True, future.result())
 
 
+def _window(info: Info) -> int | None:
+    env = info.context.processes
+    return env.settings.return_window_days if env is not None else None
+
+
 def _money(
-    order: OmsOrder, sales: tuple[bool, Any], billing: tuple[bool, Any], held: tuple[bool, Any]
+    closed: bool,
+    order: OmsOrder,
+    sales: tuple[bool, Any],
+    billing: tuple[bool, Any],
+    held: tuple[bool, Any],
 ) -> Money:
     currency = order.currency
     answered, found = sales
-    if answered and found is None:
+    if closed or (answered and found is None):
         return Money.zero(currency)
     amount = order.refundable
     answered, documents = billing
@@ -50,9 +60,9 @@ def _money(
     return Money(max(Decimal("0.00"), amount.amount - reservation.amount), currency)
 
 
-def _units(line: OmsLine, sales: tuple[bool, Any], held: tuple[bool, Any]) -> int:
+def _units(closed: bool, line: OmsLine, sales: tuple[bool, Any], held: tuple[bool, Any]) -> int:
     answered, found = sales
-    if answered and found is None:
+    if closed or (answered and found is None):
         return 0
     reservation: Reservation = held[1] if held[0] else Reservation()
     return max(0, line.quantity - line.refunded_quantity - reservation.lines.get(line.id, 0))
@@ -64,6 +74,7 @@ async def _settled(futures: list[Future[Any]]) -> None:
 
 def order_refundable(info: Info, order: OmsOrder) -> Ready[Money]:
     """The order's refundable money, now when its loads are done (prefetched), else later."""
+    closed = bool(order_refusals(order, _window(info)))
     loaders = info.context.loaders
     futures: list[Future[Any]] = [
         loaders.sales_order_by_order_number.load(order.number),
@@ -71,27 +82,28 @@ def order_refundable(info: Info, order: OmsOrder) -> Ready[Money]:
         loaders.reservations.load(order.number),
     ]
     if all(f.done() for f in futures):
-        return _money(order, *(_value(f) for f in futures))
-    return _money_later(order, futures)
+        return _money(closed, order, *(_value(f) for f in futures))
+    return _money_later(closed, order, futures)
 
 
-async def _money_later(order: OmsOrder, futures: list[Future[Any]]) -> Money:
+async def _money_later(closed: bool, order: OmsOrder, futures: list[Future[Any]]) -> Money:
     await _settled(futures)
-    return _money(order, *(_value(f) for f in futures))
+    return _money(closed, order, *(_value(f) for f in futures))
 
 
-def line_refundable(info: Info, order_number: str, line: OmsLine) -> Ready[int]:
+def line_refundable(info: Info, order: OmsOrder, line: OmsLine) -> Ready[int]:
     """Units of the line a refund can still take."""
+    closed = bool(order_refusals(order, _window(info)))
     loaders = info.context.loaders
     futures: list[Future[Any]] = [
-        loaders.sales_order_by_order_number.load(order_number),
-        loaders.reservations.load(order_number),
+        loaders.sales_order_by_order_number.load(order.number),
+        loaders.reservations.load(order.number),
     ]
     if all(f.done() for f in futures):
-        return _units(line, *(_value(f) for f in futures))
-    return _units_later(line, futures)
+        return _units(closed, line, *(_value(f) for f in futures))
+    return _units_later(closed, line, futures)
 
 
-async def _units_later(line: OmsLine, futures: list[Future[Any]]) -> int:
+async def _units_later(closed: bool, line: OmsLine, futures: list[Future[Any]]) -> int:
     await _settled(futures)
-    return _units(line, *(_value(f) for f in futures))
+    return _units(closed, line, *(_value(f) for f in futures))

@@ -88,6 +88,9 @@ async def running_gateway(
         "ORDER360_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='order360-')}/journal.db"
     )
     settings.setdefault("ORDER360_PARKED_RETRY_SECONDS", "0")
+    # The world is pinned to ANCHOR, which recedes into the past: keep its orders inside
+    # the return window so what they show as refundable does not depend on today's date.
+    settings.setdefault("ORDER360_RETURN_WINDOW_DAYS", "3650")
     # The suite is one OAuth client bursting hundreds of operations: test gateways get
     # a query budget that never runs dry unless a test sets its own (tests/gateway).
     # Refilling at once also keeps extensions.cost identical for identical requests.

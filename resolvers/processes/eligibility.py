@@ -32,7 +32,16 @@ from ..identifiers import InvalidIdentifier, native_line_id
 from ..identifiers import order_number as canonical_number
 from .base import Problem, Refused, Runtime
 
-__all__ = ["Assessment", "RefundAsk", "assess", "checked", "live_order", "unavailable"]
+__all__ = [
+    "Assessment",
+    "RefundAsk",
+    "assess",
+    "checked",
+    "erp_refundable",
+    "live_order",
+    "order_refusals",
+    "unavailable",
+]
 
 PAID = {FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED}
 _SYSTEMS = {"erp": "ERP", "oms": "order system", "crm": "CRM", "carrier": "carrier"}
@@ -161,15 +170,20 @@ def _estimate(lines: tuple[tuple[str, int], ...], known: dict[str, OmsLine], cur
     return Money(total, cur)
 
 
-def _window_problem(rt: Runtime, order: OmsOrder) -> Problem | None:
-    shipped = [f.created_at for f in order.fulfillments if not f.cancelled]
-    started = max(shipped) if shipped else order.placed_at
-    window = datetime.timedelta(days=rt.settings.return_window_days)
-    if datetime.datetime.now(datetime.UTC) - started > window:
-        return Problem(
-            "NOT_ELIGIBLE", f"The {rt.settings.return_window_days}-day return window has closed."
-        )
-    return None
+def order_refusals(order: OmsOrder, window_days: int | None) -> list[Problem]:
+    """What refuses any refund of this order from the OMS's data alone: not paid, cancelled,
+    or past the return window (counted from the last shipment, or the order)."""
+    problems: list[Problem] = []
+    if order.cancelled_at is not None or order.financial_status not in PAID:
+        problems.append(Problem("NOT_ELIGIBLE", "The order is not paid, or already cancelled."))
+    if window_days is not None:
+        shipped = [f.created_at for f in order.fulfillments if not f.cancelled]
+        started = max(shipped) if shipped else order.placed_at
+        if datetime.datetime.now(datetime.UTC) - started > datetime.timedelta(days=window_days):
+            problems.append(
+                Problem("NOT_ELIGIBLE", f"The {window_days}-day return window has closed.")
+            )
+    return problems
 
 
 @dataclass
@@ -226,11 +240,7 @@ async def assess(rt: Runtime, ask: RefundAsk, reserved: Decimal = Decimal("0")) 
     order = await live_order(rt, ask.order_number)
     currency = order.currency
     problems: list[Problem] = []
-    if order.cancelled_at is not None or order.financial_status not in PAID:
-        problems.append(Problem("NOT_ELIGIBLE", "The order is not paid, or already cancelled."))
-    window = _window_problem(rt, order)
-    if window is not None:
-        problems.append(window)
+    problems += order_refusals(order, rt.settings.return_window_days)
     systems, system_problems = await _systems(rt, order)
     problems += system_problems
     refundable = order.refundable

@@ -44,19 +44,20 @@ class OrderLine:
     quantity: int = strawberry.field(description="Quantity ordered.")
     unit_price: Money = strawberry.field(description="Price of one unit.")
     line: strawberry.Private[OmsLine]
-    order_number: strawberry.Private[str]
+    order: strawberry.Private[OmsOrder]
 
     @strawberry.field(
         description="Units a refund can still take: ordered minus refunded minus what open "
-        "refund requests hold; none while the ERP does not have the order.",
+        "refund requests hold; none for an order that cannot be refunded (not paid, "
+        "cancelled, past the return window, or not in the ERP).",
         graphql_type=int,
     )
     def refundable_quantity(self, info: Info) -> Ready[int]:
         """As the refund process counts them."""
-        return line_refundable(info, self.order_number, self.line)
+        return line_refundable(info, self.order, self.line)
 
     @classmethod
-    def of(cls, line: OmsLine, order_number: str) -> OrderLine:
+    def of(cls, line: OmsLine, order: OmsOrder) -> OrderLine:
         """Shape an OMS line once; every other leaf is then a plain attribute."""
         return cls(
             id=strawberry.ID(line_id(line.id)),
@@ -65,7 +66,7 @@ class OrderLine:
             quantity=line.quantity,
             unit_price=Money.of(line.unit_price),
             line=line,
-            order_number=order_number,
+            order=order,
         )
 
 
@@ -112,12 +113,13 @@ class Order:
 
     @strawberry.field(
         description="What a refund can still take: paid minus refunded, capped by what the ERP "
-        "invoiced and has not credited, minus what open refund requests hold; nothing while "
-        "the ERP does not have the order. Without an answer from the ERP, the OMS's figure.",
+        "invoiced and has not credited, minus what open refund requests hold; nothing for an "
+        "order that cannot be refunded (not paid, cancelled, past the return window, or not "
+        "in the ERP). Without an answer from the ERP, the OMS's figure.",
         graphql_type=Money,
     )
     def refundable(self, info: Info) -> Ready[Money]:
-        """As the refund process computes it (the window and approval are the preview's)."""
+        """As the refund process computes it (approval is the preview's to report)."""
         return mapped(order_refundable(info, self.record), Money.of)
 
     @classmethod
@@ -132,7 +134,7 @@ class Order:
             status=record.status,
             financial_status=record.financial_status,
             total=Money.of(record.total),
-            lines=[OrderLine.of(line, record.number) for line in record.lines],
+            lines=[OrderLine.of(line, record) for line in record.lines],
         )
 
     @strawberry.field(
