@@ -6,13 +6,44 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sources import AuditRecord, CallContext, Journal, Sources
 
 from ..context import Policy, Principal
 
-__all__ = ["Problem", "ProcessSettings", "Refused", "Runtime", "runtime_of"]
+__all__ = [
+    "USER_ERROR_CODES",
+    "Problem",
+    "ProcessSettings",
+    "Refused",
+    "Runtime",
+    "UserErrorCode",
+    "runtime_of",
+]
+
+UserErrorCode = Literal[
+    "BAD_USER_INPUT",
+    "NOT_FOUND",
+    "FORBIDDEN",
+    "NOT_ELIGIBLE",
+    "AMOUNT_EXCEEDS_REFUNDABLE",
+    "CURRENCY_MISMATCH",
+    "APPROVAL_REQUIRED",
+    "IDEMPOTENCY_KEY_REUSED",
+    "IDEMPOTENCY_KEY_IN_USE",
+    "ERP_ORDER_MISSING",
+    "CRM_CONTACT_MISSING",
+    "ELIGIBILITY_UNAVAILABLE",
+    # A workflow that did not finish reports its failed step's source code.
+    "SOURCE_UNAVAILABLE",
+    "SOURCE_TIMEOUT",
+    "SOURCE_THROTTLED",
+    "SOURCE_BAD_RESPONSE",
+    "INTERNAL",  # a defect of ours stopped it (logged with its traceback)
+]
+"""Every ``UserError.code`` (docs/CONTRACT.md lists them for clients)."""
+USER_ERROR_CODES: frozenset[str] = frozenset(get_args(UserErrorCode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +66,7 @@ class ProcessSettings:
 class Problem:
     """One reason a request was refused (a ``UserError`` in the schema)."""
 
-    code: str
+    code: UserErrorCode
     message: str
     field: tuple[str, ...] | None = None
 

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sources import (
     CircuitOpen,
@@ -49,7 +49,7 @@ from sources import (
     WorkflowStatus,
 )
 
-from .base import Problem, Refused, Runtime
+from .base import USER_ERROR_CODES, Problem, Refused, Runtime, UserErrorCode
 from .idempotency import claim_scope, idempotent
 
 __all__ = [
@@ -190,7 +190,7 @@ def failure_problem(workflow: WorkflowRecord) -> Problem | None:
         return None
     reason = workflow.last_error or "no reason recorded"
     head = reason.split(" ", 1)[0].rstrip(":")
-    code = head if head.isupper() else "NOT_ELIGIBLE"
+    code = cast(UserErrorCode, head) if head in USER_ERROR_CODES else "NOT_ELIGIBLE"
     what = {
         WorkflowStatus.COMPENSATED: "failed before anything irreversible and was undone",
         WorkflowStatus.FAILED: "failed before anything irreversible",
