@@ -18,13 +18,16 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from sources import (
-    CarrierConfig,
-    CrmConfig,
-    ErpConfig,
-    OmsConfig,
+    DEFAULT_VENDORS,
+    ROLE_SETTINGS,
+    SOURCE_NAMES,
+    URL_SETTINGS,
+    Plugin,
+    Role,
     Secret,
-    SourcePolicy,
     SourcesConfig,
+    VendorSettings,
+    plugin_for,
 )
 
 from .edge_settings import (
@@ -48,19 +51,9 @@ PREFIX = "ORDER360_"
 SANDBOX_ISSUER = "urn:order360:sandbox-idp"
 Environment = Literal["development", "production"]
 
-# The sandbox's default credentials (sandbox/config.py holds the same values): real
-# deployments set every one of these.
-_SANDBOX_CREDENTIALS = {
-    "ERP_USER": "ORDER360_COMM",
-    "ERP_PASSWORD": "sandbox-erp-password",
-    "OMS_ACCESS_TOKEN": "shpat_sandbox_order360",
-    "CRM_CLIENT_ID": "order360-sandbox",
-    "CRM_CLIENT_SECRET": "sandbox-crm-secret",
-    "FEDEX_CLIENT_ID": "order360-fedex",
-    "FEDEX_CLIENT_SECRET": "sandbox-fedex-secret",
-    "EASYPOST_API_KEY": "EZTK_sandbox_order360",
-}
-_UPSTREAM_URLS = ("ERP_URL", "OMS_URL", "CRM_URL", "CARRIER_URL")
+_UPSTREAM_URLS = tuple(URL_SETTINGS[role] for role in SOURCE_NAMES)
+SANDBOX_PLACEHOLDER = "{sandbox}"
+"""Stands for the sandbox's root URL in a plug-in's sandbox values (a token endpoint)."""
 
 
 class SettingsError(ValueError):
@@ -84,6 +77,25 @@ class SandboxSettings:
     seed: int
     key_file: Path
     latency_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class VendorChoice:
+    """The vendor chosen for one role and the settings it declared, as read."""
+
+    plugin: Plugin
+    values: Mapping[str, str]
+    secrets: Mapping[str, Secret]
+
+    def at(self, base_url: str, sandbox_root: str = "") -> tuple[Plugin, VendorSettings]:
+        """The vendor and its settings with its API at ``base_url``."""
+
+        def placed(value: str) -> str:
+            return value.replace(SANDBOX_PLACEHOLDER, sandbox_root)
+
+        values = {name: placed(value) for name, value in self.values.items()}
+        secrets = {name: Secret(placed(secret.reveal())) for name, secret in self.secrets.items()}
+        return self.plugin, VendorSettings(base_url, values, secrets)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +123,8 @@ class Settings:
     """Every journal operation answers within this or fails (503 for a mutation); never
     above ``request_deadline_ms``."""
     redis_url: str | None
-    credentials: Mapping[str, Secret]
+    vendors: Mapping[Role, VendorChoice]
+    """The vendor of each role (``ORDER360_ERP``, ``ORDER360_SERVICE_DESK``…)."""
     mount_sandbox: bool = False
     """Serve the sandbox under ``/sandbox`` of the gateway itself (set by ``with_sandbox_at``)."""
     edge: EdgeSettings = field(default_factory=EdgeSettings)
@@ -130,16 +143,16 @@ class Settings:
     def with_sandbox_at(self, base_url: str) -> Settings:
         """Point every upstream and the JWKS at a sandbox served under ``base_url``."""
         root = base_url.rstrip("/") + "/sandbox"
-        urls = {
-            "ERP_URL": f"{root}/erp",
-            "OMS_URL": f"{root}/oms",
-            "CRM_URL": f"{root}/crm",
-            "CARRIER_URL": f"{root}/carrier",
-        }
+        sources = SourcesConfig(
+            {
+                role: choice.at(f"{root}/{choice.plugin.sandbox_path}", root)
+                for role, choice in self.vendors.items()
+            }
+        )
         auth = dataclasses.replace(self.auth, jwks_url=f"{root}/idp/.well-known/jwks.json")
         return dataclasses.replace(
             self,
-            sources=_sources_config(urls, self.credentials, {}),
+            sources=sources,
             auth=auth,
             mount_sandbox=True,
         )
@@ -212,34 +225,30 @@ class _Reader:
         return parsed
 
 
-def _sources_config(
-    urls: Mapping[str, str], secrets: Mapping[str, Secret], extra: Mapping[str, str]
-) -> SourcesConfig:
-    credentials = {name: secret.reveal() for name, secret in secrets.items()}
-    carrier = urls["CARRIER_URL"].rstrip("/")
-    return SourcesConfig(
-        erp=ErpConfig(
-            base_url=urls["ERP_URL"],
-            user=credentials["ERP_USER"],
-            password=Secret(credentials["ERP_PASSWORD"]),
-        ),
-        oms=OmsConfig(
-            base_url=urls["OMS_URL"], access_token=Secret(credentials["OMS_ACCESS_TOKEN"])
-        ),
-        crm=CrmConfig(
-            base_url=urls["CRM_URL"],
-            client_id=credentials["CRM_CLIENT_ID"],
-            client_secret=Secret(credentials["CRM_CLIENT_SECRET"]),
-        ),
-        carrier=CarrierConfig(
-            fedex_url=extra.get("FEDEX_URL") or f"{carrier}/fedex",
-            fedex_client_id=credentials["FEDEX_CLIENT_ID"],
-            fedex_client_secret=Secret(credentials["FEDEX_CLIENT_SECRET"]),
-            easypost_url=extra.get("EASYPOST_URL") or f"{carrier}/easypost",
-            easypost_api_key=Secret(credentials["EASYPOST_API_KEY"]),
-            policy=SourcePolicy(batch_limit=30),
-        ),
-    )
+def _vendors(read: _Reader) -> dict[Role, VendorChoice]:
+    """The vendor of each role and the settings it declares (sandbox values by default)."""
+    chosen: dict[Role, VendorChoice] = {}
+    for role in SOURCE_NAMES:
+        name = read.required(ROLE_SETTINGS[role], DEFAULT_VENDORS[role])
+        try:
+            plugin = plugin_for(role, name.strip().lower())
+        except KeyError as exc:
+            raise SettingsError(
+                f"{PREFIX}{ROLE_SETTINGS[role]}: {exc.args[0]}, got {name!r}"
+            ) from None
+        values: dict[str, str] = {}
+        secrets: dict[str, Secret] = {}
+        for setting in plugin.settings:
+            fallback = setting.default if setting.default is not None else setting.sandbox
+            raw = read.text(setting.name, fallback) or ""
+            if setting.name.endswith("_URL") and raw:
+                raw = read.url(setting.name, raw) or ""
+            if setting.secret:
+                secrets[setting.name] = Secret(raw)
+            else:
+                values[setting.name] = raw
+        chosen[role] = VendorChoice(plugin, values, secrets)
+    return chosen
 
 
 def _default_key_file(values: Mapping[str, str]) -> Path:
@@ -298,12 +307,12 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     if given and len(given) != len(urls):
         missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
         raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
-    credentials = {
-        name: Secret(read.required(name, default)) for name, default in _SANDBOX_CREDENTIALS.items()
-    }
-    extra = {name: read.url(name) or "" for name in ("FEDEX_URL", "EASYPOST_URL")}
-    configured = {name: url for name, url in urls.items() if url}
-    sources = _sources_config(configured, credentials, extra) if given else None
+    vendors = _vendors(read)
+    sources = None
+    if given:
+        sources = SourcesConfig(
+            {role: choice.at(urls[URL_SETTINGS[role]] or "") for role, choice in vendors.items()}
+        )
     auth = AuthSettings(
         jwks_url=read.url("JWKS_URL"),
         issuer=read.required("ISSUER", SANDBOX_ISSUER),
@@ -349,7 +358,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         database_url=read.required("DATABASE_URL", "sqlite:///order360.db"),
         journal_timeout_ms=journal_timeout_ms,
         redis_url=read.text("REDIS_URL"),
-        credentials=credentials,
+        vendors=vendors,
         edge=_edge_settings(read),
     )
 

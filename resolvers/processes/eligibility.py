@@ -262,9 +262,7 @@ async def assess(rt: Runtime, ask: RefundAsk, reserved: Decimal = Decimal("0")) 
         amount = _estimate(native, {line.id: line for line in order.lines}, currency)
         if not line_problems and refundable.amount > 0:
             try:
-                quote = await rt.sources.writes.oms.calculate_refund(
-                    order.id, currency, native, rt.call
-                )
+                quote = await rt.sources.oms.calculate_refund(order.id, currency, native, rt.call)
                 amount = quote.amount
             except SourceError as error:
                 if error.transient or error.code != "SOURCE_BAD_RESPONSE":

@@ -14,7 +14,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sources import Money, WorkflowKind, WorkflowRecord, WorkflowStatus
+from sources import (
+    CaseDraft,
+    CreditLine,
+    CreditNote,
+    Money,
+    WorkflowKind,
+    WorkflowRecord,
+    WorkflowStatus,
+)
 
 from ..identifiers import is_workflow_id
 from .base import Problem, Refused, Runtime
@@ -59,16 +67,15 @@ async def case_for_order(rt: Runtime, wf: WorkflowRecord, subject: str) -> dict[
     open_cases = [c for c in cases if not c.closed]
     if open_cases:
         return {"caseId": open_cases[0].id, "created": False}
-    fields: dict[str, Any] = {
-        "Subject": subject,
-        "Origin": "Web",
-        "Priority": "Medium",
-        "Order_Number__c": wf.order_number,
-        "Shopify_Order_Id__c": wf.order_id,
-    }
-    if wf.payload.get("contactId"):
-        fields["ContactId"] = wf.payload["contactId"]
-    case_id, created = await rt.sources.writes.crm.upsert_case(wf.id, fields, rt.call)
+    draft = CaseDraft(
+        subject=subject,
+        description="",
+        priority="Medium",
+        order_number=wf.order_number,
+        oms_order_id=wf.order_id,
+        contact_id=wf.payload.get("contactId") or None,
+    )
+    case_id, created = await rt.sources.crm.open_case(wf.id, draft, rt.call)
     return {"caseId": case_id, "created": created}
 
 
@@ -82,11 +89,7 @@ async def _case_id(rt: Runtime, wf: WorkflowRecord, done: Results, subject: str)
 
 async def comment_once(rt: Runtime, case_id: str, tag: str, body: str) -> dict[str, Any]:
     """Comment on a case once: an earlier comment carrying ``tag`` is reused."""
-    crm = rt.sources.writes.crm
-    existing = await crm.comment_with_marker(case_id, tag, rt.call)
-    if existing:
-        return {"caseId": case_id, "commentId": existing}
-    comment = await crm.add_comment(case_id, f"{body} {tag}", rt.call)
+    comment = await rt.sources.crm.comment_once(case_id, tag, body, rt.call)
     return {"caseId": case_id, "commentId": comment}
 
 
@@ -120,7 +123,7 @@ def _refund_amount(wf: WorkflowRecord) -> Money:
 
 
 async def _oms_refund(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
-    oms = rt.sources.writes.oms
+    oms = rt.sources.oms
     found = await oms.refund_by_marker(wf.order_id, wf.currency, marker(wf.id), rt.call)
     if found is None:
         lines = [(lid, qty) for lid, qty in wf.payload.get("lines", [])]
@@ -140,7 +143,7 @@ async def _oms_refund(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[st
     return {"omsRefundId": found.id, "amount": str(found.amount.amount)}
 
 
-async def _credit_memo_items(rt: Runtime, wf: WorkflowRecord) -> list[tuple[str, Decimal, Money]]:
+async def _credit_lines(rt: Runtime, wf: WorkflowRecord) -> tuple[CreditLine, ...]:
     order = await rt.sources.oms.order_by_number(wf.order_number, rt.call)
     if order is None:
         raise Declined("NOT_FOUND", "The order is no longer in the order system.")
@@ -152,38 +155,33 @@ async def _credit_memo_items(rt: Runtime, wf: WorkflowRecord) -> list[tuple[str,
     lines = [(by_line[lid], qty) for lid, qty in wf.payload.get("lines", []) if lid in by_line]
     if not lines:
         first = order.lines[0]
-        return [(first.sku, Decimal("1"), Money(net_total, wf.currency))]
+        return (CreditLine(first.sku, Decimal("1"), Money(net_total, wf.currency)),)
     weights = [line.unit_price.amount * qty for line, qty in lines]
     total_weight = sum(weights) or Decimal("1")
-    items: list[tuple[str, Decimal, Money]] = []
+    items: list[CreditLine] = []
     left = net_total
     for index, ((line, qty), weight) in enumerate(zip(lines, weights, strict=True)):
         share = left if index == len(lines) - 1 else (net_total * weight / total_weight)
         share = share.quantize(CENT, ROUND_HALF_UP)
         left -= share
-        items.append((line.sku, Decimal(qty), Money(share, wf.currency)))
-    return items
+        items.append(CreditLine(line.sku, Decimal(qty), Money(share, wf.currency)))
+    return tuple(items)
 
 
 async def _erp_credit_memo(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
-    erp = rt.sources.writes.erp
-    existing = await erp.find_credit_memo_request(wf.id, rt.call)
-    if existing:
-        return {"creditMemoRequest": existing}
     sales_order = done.get("erp.sales_order", {}).get("salesOrder")
     if not sales_order:  # journalled before the check became a step of its own
         sales_order = (await sales_order_of(rt, wf))["salesOrder"]
-    items = await _credit_memo_items(rt, wf)
-    number = await erp.create_credit_memo_request(
+    credit = CreditNote(
         reference=wf.id,
         oms_refund_id=done["oms.refund"]["omsRefundId"],
         order_number=wf.order_number,
         sales_order=str(sales_order),
         reason=wf.reason,
-        items=items,
-        call=rt.call,
+        lines=await _credit_lines(rt, wf),
     )
-    return {"creditMemoRequest": number}
+    # The ERP finds an earlier post by our reference: a retried step credits once.
+    return {"creditMemoRequest": await rt.sources.erp.post_credit(credit, rt.call)}
 
 
 async def _crm_comment(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources import SourceError, WorkflowKind, WorkflowRecord
+from sources import ReturnLine, ReturnRequest, SourceError, WorkflowKind, WorkflowRecord
 
 from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, live_order, unavailable
@@ -56,7 +56,7 @@ async def _crm_case_declined(rt: Runtime, wf: WorkflowRecord, done: Results) -> 
 
 
 async def _oms_order(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
-    created = await rt.sources.writes.oms.create_order(
+    created = await rt.sources.oms.create_order(
         customer_id=wf.payload["customerId"],
         lines=[(sku, qty) for sku, qty in wf.payload["skus"]],
         currency=wf.currency,
@@ -69,18 +69,14 @@ async def _oms_order(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str
 
 
 async def _erp_return(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
-    erp = rt.sources.writes.erp
-    existing = await erp.find_customer_return(wf.id, rt.call)
-    if existing:
-        return {"customerReturn": existing}
-    number = await erp.create_customer_return(
+    goods = ReturnRequest(
         reference=wf.id,
         order_number=wf.order_number,
         reason=wf.reason,
-        items=[(sku, qty) for sku, qty in wf.payload["skus"]],
-        call=rt.call,
+        lines=tuple(ReturnLine(sku, qty) for sku, qty in wf.payload["skus"]),
     )
-    return {"customerReturn": number}
+    # The ERP finds an earlier post by our reference: a retried step returns once.
+    return {"customerReturn": await rt.sources.erp.post_return(goods, rt.call)}
 
 
 async def _crm_comment(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources import WorkflowKind, WorkflowRecord
+from sources import CaseDraft, WorkflowKind, WorkflowRecord
 
 from .base import Problem, Refused, Runtime
 from .eligibility import checked, live_order
@@ -22,15 +22,14 @@ PRIORITIES = ("High", "Medium", "Low")
 
 
 async def _upsert_case(rt: Runtime, wf: WorkflowRecord, done: Results) -> dict[str, Any]:
-    fields = {
-        "Subject": wf.payload["subject"],
-        "Description": wf.payload.get("description") or "",
-        "Priority": wf.payload.get("priority") or "Medium",
-        "Origin": "Web",
-        "Order_Number__c": wf.order_number,
-        "Shopify_Order_Id__c": wf.order_id,
-    }
-    case_id, created = await rt.sources.writes.crm.upsert_case(wf.id, fields, rt.call)
+    draft = CaseDraft(
+        subject=wf.payload["subject"],
+        description=wf.payload.get("description") or "",
+        priority=wf.payload.get("priority") or "Medium",
+        order_number=wf.order_number,
+        oms_order_id=wf.order_id,
+    )
+    case_id, created = await rt.sources.crm.open_case(wf.id, draft, rt.call)
     return {"caseId": case_id, "created": created}
 
 

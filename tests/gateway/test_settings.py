@@ -24,8 +24,10 @@ def test_with_sandbox_at_fills_every_upstream() -> None:
     settings = load_settings({}, env_file=None).with_sandbox_at("http://127.0.0.1:8000")
     assert settings.mount_sandbox
     assert settings.sources is not None
-    assert settings.sources.erp.base_url == "http://127.0.0.1:8000/sandbox/erp"
-    assert settings.sources.carrier.fedex_url == "http://127.0.0.1:8000/sandbox/carrier/fedex"
+    erp, erp_settings = settings.sources.vendors["erp"]
+    assert (erp.name, erp_settings.base_url) == ("sap", "http://127.0.0.1:8000/sandbox/erp")
+    _, carrier_settings = settings.sources.vendors["carrier"]
+    assert carrier_settings.base_url == "http://127.0.0.1:8000/sandbox/carrier"
     assert settings.auth.jwks_url == "http://127.0.0.1:8000/sandbox/idp/.well-known/jwks.json"
 
 
@@ -39,6 +41,8 @@ def test_with_sandbox_at_fills_every_upstream() -> None:
         ({"ORDER360_ERP_URL": "ftp://erp"}, "ORDER360_ERP_URL"),
         ({"ORDER360_ERP_URL": "http://erp.example"}, "ORDER360_OMS_URL"),
         ({"ORDER360_ENV": "production"}, "ORDER360_ERP_URL"),
+        ({"ORDER360_ERP": "oracle"}, "ORDER360_ERP"),
+        ({"ORDER360_SERVICE_DESK": "freshdesk"}, "ORDER360_SERVICE_DESK"),
     ],
 )
 def test_bad_settings_name_the_variable(environ: dict[str, str], names: str) -> None:

@@ -22,6 +22,11 @@ WORKFLOWS = """query { workflows(kind: REFUND, first: 20) {
 
 async def workflows_of(proc: Any, numbers: set[str]) -> list[dict[str, Any]]:
     body = await proc.run(WORKFLOWS, scope=OPS)
+    if body.get("errors"):
+        # A poll the journal could not answer in time (a loaded machine, the runner busy
+        # on the same rows) is a coded error, not a verdict: the caller polls again.
+        assert {e["extensions"]["code"] for e in body["errors"]} <= {"SOURCE_UNAVAILABLE"}, body
+        return []
     return [
         e["node"] for e in body["data"]["workflows"]["edges"] if e["node"]["orderNumber"] in numbers
     ]

@@ -11,10 +11,10 @@ import pytest
 
 from sources.call import CallContext
 from sources.config import CrmConfig, Secret, SourcePolicy
-from sources.crm import CrmClient, wire
-from sources.crm.client import CASE_FIELDS, CONTACT_FIELDS
-from sources.crm.soql import soql_literal
 from sources.errors import SourceBadResponse, SourceThrottled, SourceUnavailable
+from sources.salesforce import CrmClient, wire
+from sources.salesforce.client import CASE_FIELDS, CONTACT_FIELDS
+from sources.salesforce.soql import soql_literal
 
 BASE = "https://crm.test"
 QUERY_PATH = "/services/data/v60.0/query"

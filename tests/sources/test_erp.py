@@ -13,10 +13,10 @@ import pytest
 
 from sources.call import CallContext
 from sources.config import ErpConfig, Secret, SourcePolicy
-from sources.erp import ErpClient, wire
-from sources.erp.client import odata_literal
 from sources.errors import NotFound, SourceBadResponse
 from sources.models import Money
+from sources.sap import ErpClient, wire
+from sources.sap.client import odata_literal
 
 BASE = "https://erp.test/s4"
 SALES_PATH = "/s4/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder"

@@ -15,11 +15,11 @@ import pytest
 from sources.batching import chunk_keys, encoded_length
 from sources.call import CallContext
 from sources.config import CrmConfig, ErpConfig, OmsConfig, Secret, SourcePolicy
-from sources.crm import CrmClient
-from sources.erp import ErpClient
 from sources.errors import BadRequestInput
-from sources.oms import OmsClient
 from sources.resilience import BreakerPolicy, BreakerState
+from sources.salesforce import CrmClient
+from sources.sap import ErpClient
+from sources.shopify import OmsClient
 
 SURROGATE = "\ud800"
 LONG_NUMBER = "#" + "1" * 70_000

@@ -6,30 +6,64 @@ import base64
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 
 from sources import (
+    DEFAULT_VENDORS,
+    PLUGINS,
+    SOURCE_NAMES,
     CallContext,
-    CarrierConfig,
-    CrmConfig,
-    ErpConfig,
-    OmsConfig,
     Secret,
     SourcesConfig,
+    VendorSettings,
     open_sources,
+    plugin_for,
 )
 
 CONFIG = SourcesConfig(
-    erp=ErpConfig(base_url="https://erp.test", user="COMM_USER", password=Secret("erp-pw")),
-    oms=OmsConfig(base_url="https://shop.test", access_token=Secret("shpat_1")),
-    crm=CrmConfig(base_url="https://crm.test", client_id="crm-id", client_secret=Secret("crm-s")),
-    carrier=CarrierConfig(
-        fedex_url="https://fedex.test",
-        fedex_client_id="fx-id",
-        fedex_client_secret=Secret("fx-s"),
-        easypost_url="https://easypost.test",
-        easypost_api_key=Secret("EZTK_key"),
-    ),
+    {
+        "erp": (
+            plugin_for("erp", "sap"),
+            VendorSettings(
+                "https://erp.test", {"ERP_USER": "COMM_USER"}, {"ERP_PASSWORD": Secret("erp-pw")}
+            ),
+        ),
+        "oms": (
+            plugin_for("oms", "shopify"),
+            VendorSettings("https://shop.test", {}, {"OMS_ACCESS_TOKEN": Secret("shpat_1")}),
+        ),
+        "crm": (
+            plugin_for("crm", "salesforce"),
+            VendorSettings(
+                "https://crm.test",
+                {"CRM_CLIENT_ID": "crm-id"},
+                {"CRM_CLIENT_SECRET": Secret("crm-s")},
+            ),
+        ),
+        "carrier": (
+            plugin_for("carrier", "fedex-easypost"),
+            VendorSettings(
+                "https://carrier.test",
+                {
+                    "FEDEX_URL": "https://fedex.test",
+                    "FEDEX_CLIENT_ID": "fx-id",
+                    "EASYPOST_URL": "https://easypost.test",
+                },
+                {"FEDEX_CLIENT_SECRET": Secret("fx-s"), "EASYPOST_API_KEY": Secret("EZTK_key")},
+            ),
+        ),
+    }
 )
+
+
+def test_the_table_has_one_default_vendor_per_role_and_unique_names():
+    assert set(DEFAULT_VENDORS) == set(SOURCE_NAMES)
+    names = [(p.role, p.name) for p in PLUGINS]
+    assert len(names) == len(set(names))
+    for role, name in DEFAULT_VENDORS.items():
+        assert plugin_for(role, name).role == role
+    with pytest.raises(KeyError, match="one of sap"):
+        plugin_for("erp", "oracle")
 
 
 def basic(user: str, password: str) -> str:
