@@ -27,6 +27,7 @@ from typing import Any
 from graphql import GraphQLObjectType, GraphQLSchema
 
 __all__ = [
+    "BACKREF",
     "PARENT",
     "Load",
     "Needs",
