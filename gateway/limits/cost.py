@@ -176,15 +176,16 @@ class _Estimator:
         owed: set[tuple[str, Load]] = set()
         for selection in selection_set.selections:
             below: int
-            due: set[tuple[str | None, Load]] = set()
+            due: set[tuple[str, Load]] = set()  # (the type that keys it, load)
             if isinstance(selection, FieldNode):
                 below, needs, from_below = self.field_cost(selection, parent, paged, level)
                 due.update(from_below)
-                if needs is not None:
-                    # A lookup's loads are each its own (per=None): charged every time.
-                    total += sum(load.weight for load in needs.loads if needs.per is None)
-                    if needs.per is not None:
-                        due.update((needs.per, load) for load in needs.loads)
+                per = needs.per if needs is not None else None
+                if needs is not None and per is None:
+                    # A lookup or a page: keyed by its arguments, charged every time.
+                    total += sum(load.weight for load in needs.loads)
+                elif needs is not None and per is not None:
+                    due.update((per, load) for load in needs.loads)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
@@ -202,9 +203,9 @@ class _Estimator:
             else:  # pragma: no cover - graphql-core has no other selection
                 below = 0
             total += below
-            for per, load in due:
-                if per != parent.name and per is not None:
-                    owed.add((per, load))  # keyed by an enclosing object: charged there
+            for keyed_by, load in due:
+                if keyed_by != parent.name:
+                    owed.add((keyed_by, load))  # keyed by an enclosing object: charged there
                 elif load not in charged:
                     charged.add(load)
                     total += load.weight
