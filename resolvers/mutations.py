@@ -21,6 +21,7 @@ from sources import CrmCase, WorkflowKind, WorkflowRecord
 
 from .context import Info
 from .inputs import case_number, key, lines_of, number_of, refund_ask, refuse_unless_ok
+from .loads import Load, looks_up
 from .processes import (
     Problem,
     Refused,
@@ -113,7 +114,9 @@ async def _case_payload(info: Info, workflow_id: str) -> CasePayload:
 class Mutation:
     """Refunds, replacements, approvals, service cases and operations."""
 
-    @strawberry.mutation(description="Refund lines or an amount of an order.")
+    @strawberry.mutation(
+        description="Refund lines or an amount of an order.", metadata=looks_up(Load.PROCESS)
+    )
     async def request_refund(self, info: Info, input: RefundInput) -> RefundPayload:
         """Eligibility, idempotency, approval policy, then ERP, CRM, OMS, ERP and CRM steps."""
         check = Checker()
@@ -129,7 +132,10 @@ class Mutation:
             return RefundPayload(refund_request=None, user_errors=_errors(refused.problems))
         return await _refund_payload(info, workflow_id)
 
-    @strawberry.mutation(description="Approve a refund held for approval (not one's own).")
+    @strawberry.mutation(
+        description="Approve a refund held for approval (not one's own).",
+        metadata=looks_up(Load.PROCESS),
+    )
     async def approve_refund(
         self,
         info: Info,
@@ -146,7 +152,9 @@ class Mutation:
             return RefundPayload(refund_request=None, user_errors=_errors(refused.problems))
         return await _refund_payload(info, record.id)
 
-    @strawberry.mutation(description="Reject a refund held for approval.")
+    @strawberry.mutation(
+        description="Reject a refund held for approval.", metadata=looks_up(Load.PROCESS)
+    )
     async def reject_refund(
         self,
         info: Info,
@@ -164,7 +172,9 @@ class Mutation:
         return await _refund_payload(info, str(id))
 
     @strawberry.mutation(
-        description="Damaged or wrong item: replace from stock if the ERP has it, otherwise refund."
+        description="Damaged or wrong item: replace from stock if the ERP has it, "
+        "otherwise refund.",
+        metadata=looks_up(Load.PROCESS),
     )
     async def request_replacement(
         self,
@@ -219,7 +229,9 @@ class Mutation:
             user_errors=errors,
         )
 
-    @strawberry.mutation(description="Open a service case about an order.")
+    @strawberry.mutation(
+        description="Open a service case about an order.", metadata=looks_up(Load.PROCESS)
+    )
     async def open_case(self, info: Info, input: OpenCaseInput) -> CasePayload:
         """Idempotent by key (upsert by external id in the CRM)."""
         check = Checker()
@@ -242,7 +254,7 @@ class Mutation:
             return CasePayload(case=None, user_errors=_errors(refused.problems))
         return await _case_payload(info, workflow_id)
 
-    @strawberry.mutation(description="Comment on a service case.")
+    @strawberry.mutation(description="Comment on a service case.", metadata=looks_up(Load.PROCESS))
     async def add_case_comment(
         self,
         info: Info,
@@ -264,7 +276,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Operations: run the parked steps of a workflow (or one that needs "
-        "attention, once its cause is fixed) again."
+        "attention, once its cause is fixed) again.",
+        metadata=looks_up(Load.PROCESS),
     )
     async def replay_workflow(self, info: Info, id: strawberry.ID) -> WorkflowPayload:
         """Needs ops; exactly-once through the steps' own idempotency."""
@@ -276,7 +289,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Operations: close parked work, or work that needs attention, by hand "
-        "(resolved outside Order360, or abandoned); audited with the operator and the note."
+        "(resolved outside Order360, or abandoned); audited with the operator and the note.",
+        metadata=looks_up(Load.PROCESS),
     )
     async def resolve_workflow(
         self,

@@ -8,29 +8,122 @@ futures done and resolve without a task each (``resolvers.ready``). Only what th
 selection names is loaded: a page without ``invoices`` or refund memos never reads
 billing, so upstream calls stay at their minimum. A failed load stays in its future
 and costs only the fields that read it, exactly as before.
+
+Which loads a field needs is what the field declares (``resolvers.loads``), read from
+the schema for the order's fields and their children's; this module only knows how to
+start each kind of load for an order. A field the caller may not read (``cases``
+without ``cases:read``) starts nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, get_named_type
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.nodes import SelectedField, Selection
 
 from sources import OmsOrder
 
-from .context import Info
+from .context import Context, Info
 from .gather import gather_order, parcel_refs
+from .loads import BACKREF, Load, declarations
 
-__all__ = ["order_selection", "prefetch"]
+__all__ = ["STARTERS", "order_loads", "order_selection", "prefetch"]
 
-VIEW_FIELDS = frozenset({"timeline", "discrepancies", "sections"})
-TRACKING_FIELDS = frozenset(
-    {"shipments.status", "shipments.estimatedDelivery", "shipments.deliveredAt", "shipments.events"}
-)
-BILLING_FIELDS = frozenset({"invoices", "refunds.erpCreditMemo", "refundable"})
-# What a refund can take needs the ERP's order and the journal's open requests.
-REFUNDABLE_FIELDS = frozenset({"refundable", "lines.refundableQuantity"})
+Start = Callable[[Context, OmsOrder], Iterable[Awaitable[object]]]
+
+
+def _contact(context: Context, order: OmsOrder) -> Iterable[Awaitable[object]]:
+    if order.customer is None:
+        return ()
+    return (context.loaders.contact_by_oms_customer.load(order.customer.id),)
+
+
+STARTERS: Mapping[Load, Start] = {
+    # The cross-system view loads every system for its order.
+    Load.ORDER_VIEW: lambda context, order: (gather_order(order, context),),
+    Load.CRM_CONTACT: _contact,
+    Load.ERP_SALES_ORDER: lambda context, order: (
+        context.loaders.sales_order_by_order_number.load(order.number),
+    ),
+    Load.JOURNAL_RESERVATIONS: lambda context, order: (
+        context.loaders.reservations.load(order.number),
+    ),
+    Load.ERP_BILLING: lambda context, order: (
+        context.loaders.billing_by_order_number.load(order.number),
+    ),
+    Load.CRM_CASES_BY_ORDER: lambda context, order: (
+        context.loaders.cases_by_order_number.load(order.number),
+    ),
+    Load.CARRIER_TRACKING: lambda context, order: (
+        context.loaders.tracking.load(ref) for ref in parcel_refs(order)
+    ),
+}
+"""How to start each load that an order alone keys, in the order they are started."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """The loads one selected path under an order declares, and who may ask for them."""
+
+    loads: frozenset[Load]
+    permissions: tuple[BasePermission, ...]
+
+
+_plans: weakref.WeakKeyDictionary[GraphQLSchema, Mapping[str, _Step]] = weakref.WeakKeyDictionary()
+
+
+def _permissions(field: GraphQLField) -> tuple[BasePermission, ...]:
+    definition = (field.extensions or {}).get(BACKREF)
+    return tuple(
+        permission
+        for extension in getattr(definition, "extensions", ())
+        if isinstance(extension, PermissionExtension)
+        for permission in extension.permissions
+    )
+
+
+def _plan(schema: GraphQLSchema) -> Mapping[str, _Step]:
+    """Paths under an order (``cases``, ``shipments.status``) to the loads they declare."""
+    found = _plans.get(schema)
+    if found is not None:
+        return found
+    declared = declarations(schema)
+    plan: dict[str, _Step] = {}
+    order = schema.type_map.get("Order")
+    for name, field in order.fields.items() if isinstance(order, GraphQLObjectType) else ():
+        gate = _permissions(field)
+        needs = declared.get(f"Order.{name}")
+        if needs is not None and needs.per is not None:
+            plan[name] = _Step(frozenset(needs.loads), gate)
+        child = get_named_type(field.type)
+        if not isinstance(child, GraphQLObjectType):
+            continue
+        for inner, inner_field in child.fields.items():
+            needs = declared.get(f"{child.name}.{inner}")
+            if needs is not None and needs.per is not None:
+                step = _Step(frozenset(needs.loads), gate + _permissions(inner_field))
+                plan[f"{name}.{inner}"] = step
+    _plans[schema] = plan
+    return plan
+
+
+def order_loads(info: Info, wanted: frozenset[str]) -> frozenset[Load]:
+    """The loads the order fields in ``wanted`` declare, of the fields the caller may read."""
+    plan = _plan(info.schema._schema)
+    loads: set[Load] = set()
+    for path in wanted:
+        step = plan.get(path)
+        if step is None or step.loads <= loads:
+            continue
+        # Only strawberry's sync scope checks here: ours ask the policy, never await.
+        if all(p.has_permission(None, info) is True for p in step.permissions):
+            loads |= step.loads
+    return frozenset(loads)
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -55,28 +148,16 @@ def order_selection(info: Info, *path: str) -> frozenset[str]:
 
 
 async def prefetch(info: Info, orders: Sequence[OmsOrder], wanted: frozenset[str]) -> None:
-    """Start every load ``wanted`` implies for ``orders`` and wait until all have settled."""
+    """Start every load ``wanted`` declares for ``orders`` and wait until all have settled."""
     context = info.context
-    loaders = context.loaders
-    pending: list[Awaitable[object]] = []
-    if wanted & VIEW_FIELDS:  # the cross-system view loads every system for its order
-        pending.extend(gather_order(order, context) for order in orders)
-    if "customer" in wanted:
-        pending.extend(
-            loaders.contact_by_oms_customer.load(order.customer.id)
-            for order in orders
-            if order.customer is not None
-        )
-    if "erpSalesOrder" in wanted or wanted & REFUNDABLE_FIELDS:
-        pending.extend(loaders.sales_order_by_order_number.load(o.number) for o in orders)
-    if wanted & REFUNDABLE_FIELDS:
-        pending.extend(loaders.reservations.load(o.number) for o in orders)
-    if wanted & BILLING_FIELDS:
-        pending.extend(loaders.billing_by_order_number.load(o.number) for o in orders)
-    if "cases" in wanted and context.policy.allows(context.principal, "cases:read"):
-        pending.extend(loaders.cases_by_order_number.load(o.number) for o in orders)
-    if wanted & TRACKING_FIELDS:
-        pending.extend(loaders.tracking.load(ref) for o in orders for ref in parcel_refs(o))
+    loads = order_loads(info, wanted)
+    pending: list[Awaitable[object]] = [
+        started
+        for load, start in STARTERS.items()
+        if load in loads
+        for order in orders
+        for started in start(context, order)
+    ]
     if pending:
         # Errors stay in their futures for the fields that read them.
         await asyncio.gather(*pending, return_exceptions=True)

@@ -10,6 +10,7 @@ from .context import Info
 from .errors import BadUserInput, CodedError, Forbidden
 from .identifiers import InvalidIdentifier, is_workflow_id, native_order_id
 from .inputs import refund_ask
+from .loads import Load, free, looks_up
 from .lookup import find_order
 from .permissions import requires
 from .prefetch import order_selection, prefetch
@@ -81,6 +82,7 @@ class Query:
     @strawberry.field(
         description='One order by its customer-facing number (e.g. "#1001") or its id.',
         extensions=requires("orders:read"),
+        metadata=looks_up(Load.OMS_ORDER),
     )
     async def order(
         self, info: Info, number: str | None = None, id: strawberry.ID | None = None
@@ -102,6 +104,7 @@ class Query:
     @strawberry.field(
         description="A page of orders, newest first. Partners only ever see their own channel.",
         extensions=requires("orders:read"),
+        metadata=looks_up(Load.OMS_ORDER_PAGE),
     )
     async def orders(
         self,
@@ -116,6 +119,7 @@ class Query:
     @strawberry.field(
         description="One customer by id (sfdc:Contact:<id> or shopify:Customer:<id>) or e-mail.",
         extensions=requires("orders:read"),
+        metadata=looks_up(Load.CRM_CONTACT),
     )
     async def customer(
         self, info: Info, id: strawberry.ID | None = None, email: str | None = None
@@ -148,7 +152,9 @@ class Query:
         return Customer.of(contact, None)
 
     @strawberry.field(
-        description="One service case by its number.", extensions=requires("cases:read")
+        description="One service case by its number.",
+        extensions=requires("cases:read"),
+        metadata=looks_up(Load.CRM_CASE),
     )
     async def case(self, info: Info, number: str) -> Case | None:
         """Partners see a case only when its order is in their channel."""
@@ -162,7 +168,7 @@ class Query:
                 raise CaseNotFound("No case matches.")
         return Case(record=record)
 
-    @strawberry.field(description="A refund request by id (rr_…).")
+    @strawberry.field(description="A refund request by id (rr_…).", metadata=looks_up(Load.JOURNAL))
     async def refund_request(self, info: Info, id: strawberry.ID) -> RefundRequest | None:
         """Visible to refunds:write, refunds:approve and ops; partners see their channel only."""
         context = info.context
@@ -185,7 +191,8 @@ class Query:
     @strawberry.field(
         description="The supervisors' approval queue: refund requests newest first, by status "
         "(PENDING_APPROVAL for what waits). Needs refunds:approve or ops; partners see their "
-        "channel only."
+        "channel only.",
+        metadata=looks_up(Load.JOURNAL),
     )
     async def refund_requests(
         self,
@@ -206,7 +213,8 @@ class Query:
 
     @strawberry.field(
         description="Operators' queue: workflows of every kind, newest first, by status and "
-        "kind, with their steps and last error. Needs ops."
+        "kind, with their steps and last error. Needs ops.",
+        metadata=looks_up(Load.JOURNAL),
     )
     async def workflows(
         self,
@@ -228,7 +236,8 @@ class Query:
 
     @strawberry.field(
         description="Every audit entry written under one request id (X-Request-ID), oldest "
-        "first: where one request went. Needs ops."
+        "first: where one request went. Needs ops.",
+        metadata=looks_up(Load.JOURNAL),
     )
     async def audit(self, info: Info, correlation_id: str) -> list[AuditEntry]:
         """At most 500 entries."""
@@ -250,7 +259,12 @@ class Query:
 
     @strawberry.field(
         description="What a refund would do (eligibility, amount, approval needed) "
-        "without doing it."
+        "without doing it.",
+        # The checks of a refund, read live: the OMS order, the ERP's order and billing, the
+        # CRM contact, and what open requests hold.
+        metadata=looks_up(
+            Load.OMS_ORDER, Load.ERP_SALES_ORDER, Load.ERP_BILLING, Load.CRM_CONTACT, Load.JOURNAL
+        ),
     )
     async def refund_preview(self, info: Info, input: RefundPreviewInput) -> RefundPreview:
         """Live OMS and ERP data, minus what open refund requests already hold."""
@@ -292,6 +306,7 @@ class Query:
         description="Health of each upstream as the gateway sees it "
         "(circuit state, latency, errors). Needs ops.",
         extensions=requires("ops"),
+        metadata=free("the gateway's own breaker and latency counters, no upstream call"),
     )
     def sources(self, info: Info) -> list[SourceHealth]:
         """One entry per system; operators only, as the contract reserves health details."""

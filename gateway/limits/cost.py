@@ -1,8 +1,15 @@
 """Query cost: an estimate of the upstream loads an operation can trigger.
 
-The price list is the resolvers' own fan-out. A field costs its weight when resolving it
-asks an upstream (through a dataloader) for something the parent object does not hold;
-everything else (scalars, money, order lines, ``__typename``, introspection) is free.
+The price list is the resolvers' own declaration (``resolvers.loads``): each field that
+reaches a source says next to itself which loads it makes, and each load has a weight.
+Everything else (scalars, money, order lines, ``__typename``, introspection) is free.
+
+A load is charged once per object that keys it, however many fields read it: an order's
+ERP billing documents once per order whether ``invoices``, ``refundable`` or a refund's
+``erpCreditMemo`` asks, a parcel's tracking once per parcel. A field declared on an
+object inside another (a line's ``refundableQuantity`` rides on its order's loads) is
+charged with that enclosing object, once, not once per line. A lookup or a page is keyed
+by its arguments and charged every time it is selected.
 
 A list multiplies what is selected under it. A paged field (one with a ``first``
 argument: a Relay connection, or a list that takes ``first``) multiplies its items by the
@@ -17,16 +24,15 @@ hold ``ASSUMED_LIST_SIZE`` items, which cost only what they load: their length i
 client's to choose, and they arrive in their parent's load. Every operation costs at
 least 1.
 
-Loads that one parent object makes once (an order's ERP billing documents, a parcel's
-tracking) are charged once per selection set however many fields read them. The
-estimate is an upper bound: dataloaders batch and de-duplicate across objects, which a
+The estimate is an upper bound: dataloaders batch and de-duplicate across objects, which a
 static estimate cannot see.
 
 Fragments, inline fragments and variables are followed; names never matter (an
 operation or fragment called ``__schema`` is priced like any other; only the
 introspection *fields*, which never reach an upstream, are free).
 
-    {"Order.customer": Load(1)} and orders(first: 20) { edges { node { customer { name } } } }
+    Order.customer reads Load.CRM_CONTACT (weight 1), so
+    orders(first: 20) { edges { node { customer { name } } } }
     -> 1 (operation) + 1 (Query.orders) + 20 * max(1, 1 (Order.customer)) = 22
     orders(first: 20) { edges { node { number } } }
     -> 1 (operation) + 1 (Query.orders) + 20 * max(1, 0) = 22
@@ -35,7 +41,6 @@ introspection *fields*, which never reach an upstream, are free).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -58,13 +63,14 @@ from graphql import (
     is_list_type,
 )
 
+from resolvers.loads import Load, Needs, declarations
+
 from .document import CAP, MAX_NESTING, FragmentMemo, operations
 
 __all__ = [
     "ASSUMED_LIST_SIZE",
-    "LOADS",
     "MAX_PAGE_SIZE",
-    "Load",
+    "Prices",
     "estimate_cost",
     "estimate_cost_reading",
 ]
@@ -73,45 +79,12 @@ ASSUMED_LIST_SIZE = 5
 """Items assumed in a list with no ``first``: parcels, cases, invoices, refunds of one order."""
 MAX_PAGE_SIZE = 250
 """The resolvers refuse larger pages; pricing never assumes more."""
-MUTATION_WEIGHT = 10
-"""A root mutation field not priced below: a governed process, several upstream calls."""
-GATHER_WEIGHT = 5
-"""An order's ERP order, ERP billing, CRM cases, CRM contact and carrier tracking."""
 
+Prices = Mapping[str, Needs]
+"""``"Type.field"`` to what resolving it loads (``resolvers.loads.declarations``)."""
 
-@dataclass(frozen=True, slots=True)
-class Load:
-    """What resolving one field costs, and which per-parent load it shares (if any)."""
-
-    weight: int
-    shared: str | None = None
-
-
-LOADS: Mapping[str, Load] = {
-    "Query.order": Load(1),  # OMS order by number or id
-    "Query.orders": Load(1),  # one OMS page
-    "Query.customer": Load(1),  # CRM contact
-    "Query.case": Load(1),  # CRM case
-    "Order.customer": Load(1, "crm:contact"),
-    "Order.erpSalesOrder": Load(1, "erp:sales-order"),
-    "Order.invoices": Load(1, "erp:billing"),
-    # The ERP's cap (billing, with its sales order: one load as the bench prices it) and
-    # the journal's open requests; a line's refundable units ride on the order's loads.
-    "Order.refundable": Load(1, "erp:billing"),
-    "Order.cases": Load(1, "crm:cases"),
-    "Order.timeline": Load(GATHER_WEIGHT, "gather"),
-    "Order.discrepancies": Load(GATHER_WEIGHT, "gather"),
-    "Order.sections": Load(GATHER_WEIGHT, "gather"),
-    "Refund.erpCreditMemo": Load(1, "erp:billing"),
-    "Shipment.status": Load(1, "carrier:tracking"),
-    "Shipment.estimatedDelivery": Load(1, "carrier:tracking"),
-    "Shipment.deliveredAt": Load(1, "carrier:tracking"),
-    "Shipment.events": Load(1, "carrier:tracking"),
-    "Customer.orders": Load(1),  # one OMS page
-    # CRM cases, and for a partner one OMS batch proving which are about its orders.
-    "Customer.cases": Load(2, "crm:cases"),
-    "Case.order": Load(1, "oms:order"),
-}
+_Owed = frozenset[tuple[str, Load]]
+"""Loads a selection set leaves to an enclosing object: (the type that keys each, load)."""
 
 
 def _selected(document: DocumentNode, operation_name: str | None) -> list[OperationDefinitionNode]:
@@ -129,10 +102,12 @@ class _Estimator:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
+        prices: Prices,
     ) -> None:
         self.schema = schema
+        self.prices = prices
         self.memo = FragmentMemo(document)
-        self.mutation = schema.mutation_type
+        self.fragment_owed: dict[tuple[str, bool], _Owed] = {}
         self.variables = dict(variables)
         self.read: set[str] = set()  # variables some ``first`` argument read
         for definition in operation.variable_definitions or ():
@@ -164,20 +139,19 @@ class _Estimator:
 
     def field_cost(
         self, node: FieldNode, parent: GraphQLNamedType, paged: bool, level: int
-    ) -> tuple[int, Load | None]:
+    ) -> tuple[int, Needs | None, _Owed]:
+        """What is selected under the field, the field's own loads, and loads owed upward."""
         name = node.name.value
         if name.startswith("__") or not isinstance(
             parent, GraphQLObjectType | GraphQLInterfaceType
         ):
-            return 0, None  # __typename and introspection: answered by the gateway
+            return 0, None, frozenset()  # __typename and introspection: answered by the gateway
         field = parent.fields.get(name)
         if field is None:
-            return 0, None
-        load = LOADS.get(f"{parent.name}.{name}")
-        if load is None and parent is self.mutation:
-            load = Load(MUTATION_WEIGHT)
+            return 0, None, frozenset()
+        needs = self.prices.get(f"{parent.name}.{name}")
         if node.selection_set is None:
-            return 0, load
+            return 0, needs, frozenset()
         child = get_named_type(field.type)
         is_list = is_list_type(get_nullable_type(field.type))
         page = self.page_size(node, field)
@@ -185,44 +159,70 @@ class _Estimator:
             # A connection's items are the lists of its selection (edges), already
             # counted here: ``paged`` tells them so. A paged list is its own items, and
             # lists inside those items are lists like any other.
-            each = self.cost(node.selection_set, child, not is_list, level + 1)
-            return page * max(1, each), load
+            each, owed = self.cost(node.selection_set, child, not is_list, level + 1)
+            return page * max(1, each), needs, owed
         times = (1 if paged else ASSUMED_LIST_SIZE) if is_list else 1
-        return times * self.cost(node.selection_set, child, False, level + 1), load
+        below, owed = self.cost(node.selection_set, child, False, level + 1)
+        return times * below, needs, owed
 
     def cost(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType, paged: bool, level: int
-    ) -> int:
+    ) -> tuple[int, _Owed]:
+        """The selection set's cost, and the loads it owes an enclosing object."""
         if level > MAX_NESTING:
-            return CAP
+            return CAP, frozenset()
         total = 0
-        charged: set[str] = set()
+        charged: set[Load] = set()  # loads this object has paid for
+        owed: set[tuple[str, Load]] = set()
         for selection in selection_set.selections:
+            below: int
+            due: set[tuple[str, Load]] = set()  # (the type that keys it, load)
             if isinstance(selection, FieldNode):
-                below, load = self.field_cost(selection, parent, paged, level)
-                total += below
-                if load is not None and (load.shared is None or load.shared not in charged):
-                    total += load.weight
-                    if load.shared is not None:
-                        charged.add(load.shared)
+                below, needs, from_below = self.field_cost(selection, parent, paged, level)
+                due.update(from_below)
+                per = needs.per if needs is not None else None
+                if needs is not None and per is None:
+                    # A lookup or a page: keyed by its arguments, charged every time.
+                    total += sum(load.weight for load in needs.loads)
+                elif needs is not None and per is not None:
+                    due.update((per, load) for load in needs.loads)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                if target is not None:
-                    total += self.cost(selection.selection_set, target, paged, level + 1)
+                below, from_below = (
+                    self.cost(selection.selection_set, target, paged, level + 1)
+                    if target is not None
+                    else (0, frozenset())
+                )
+                due.update(from_below)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                total += self.memo.measure(name, (name, paged), self._fragment(paged, level))
+                key = (name, paged)
+                below = self.memo.measure(name, key, self._fragment(key, paged, level))
+                due.update(self.fragment_owed.get(key, frozenset()))
+            else:  # pragma: no cover - graphql-core has no other selection
+                below = 0
+            total += below
+            for keyed_by, load in due:
+                if keyed_by != parent.name:
+                    owed.add((keyed_by, load))  # keyed by an enclosing object: charged there
+                elif load not in charged:
+                    charged.add(load)
+                    total += load.weight
             if total >= CAP:
-                return CAP
-        return total
+                return CAP, frozenset()
+        return total, frozenset(owed)
 
-    def _fragment(self, paged: bool, level: int) -> Callable[[FragmentDefinitionNode], int]:
+    def _fragment(
+        self, key: tuple[str, bool], paged: bool, level: int
+    ) -> Callable[[FragmentDefinitionNode], int]:
         def compute(fragment: FragmentDefinitionNode) -> int:
             target = self.schema.get_type(fragment.type_condition.name.value)
             if target is None:
                 return 0
-            return self.cost(fragment.selection_set, target, paged, level + 1)
+            total, owed = self.cost(fragment.selection_set, target, paged, level + 1)
+            self.fragment_owed[key] = owed
+            return total
 
         return compute
 
@@ -232,9 +232,13 @@ def estimate_cost(
     document: DocumentNode,
     operation_name: str | None = None,
     variables: Mapping[str, Any] | None = None,
+    prices: Prices | None = None,
 ) -> int:
-    """Estimated upstream loads of the operation (the costliest one when it is ambiguous)."""
-    return estimate_cost_reading(schema, document, operation_name, variables)[0]
+    """Estimated upstream loads of the operation (the costliest one when it is ambiguous).
+
+    ``prices`` default to what the schema's own fields declare.
+    """
+    return estimate_cost_reading(schema, document, operation_name, variables, prices)[0]
 
 
 def estimate_cost_reading(
@@ -242,15 +246,20 @@ def estimate_cost_reading(
     document: DocumentNode,
     operation_name: str | None = None,
     variables: Mapping[str, Any] | None = None,
+    prices: Prices | None = None,
 ) -> tuple[int, frozenset[str]]:
     """``estimate_cost`` and the names of the variables the estimate depends on."""
+    table = declarations(schema) if prices is None else prices
     costs = [0]
     read: set[str] = set()
     for operation in _selected(document, operation_name):
         root = schema.get_root_type(operation.operation)
         if root is None:
             continue
-        estimator = _Estimator(schema, document, operation, variables or {})
-        costs.append(estimator.cost(operation.selection_set, root, False, 0))
+        estimator = _Estimator(schema, document, operation, variables or {}, table)
+        total, owed = estimator.cost(operation.selection_set, root, False, 0)
+        # Keyed by an object no selection encloses (a declaration naming a type that is
+        # not above it): charged once rather than never.
+        costs.append(total + sum(load.weight for load in {load for _, load in owed}))
         read |= estimator.read
     return min(1 + max(costs), CAP), frozenset(read)

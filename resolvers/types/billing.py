@@ -10,6 +10,7 @@ from sources import ErpBillingDocument, OmsRefund
 from sources import ErpSalesOrder as ErpSalesOrderModel
 
 from ..context import Info
+from ..loads import Load, reads
 from ..ready import Ready, then
 from .money import Money
 
@@ -91,7 +92,10 @@ class Refund:
         return self.refund.note
 
     @strawberry.field(
-        description="ERP credit memo number, once the ERP has posted it.", graphql_type=str | None
+        description="ERP credit memo number, once the ERP has posted it.",
+        graphql_type=str | None,
+        # Found among the order's billing documents: one read for the whole order.
+        metadata=reads(Load.ERP_BILLING, of="Order"),
     )
     def erp_credit_memo(self, info: Info) -> Ready[str | None]:
         """The credit memo whose external reference is this refund's id."""

@@ -12,6 +12,7 @@ import strawberry
 from sources import CrmCase, NotFound, OmsOrder
 
 from ..context import Info
+from ..loads import Load, reads
 from ..permissions import requires
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ class Case:
         return self.record.opened_at
 
     @strawberry.field(
-        description="The order this case is about, if any.", extensions=requires("orders:read")
+        description="The order this case is about, if any.",
+        extensions=requires("orders:read"),
+        metadata=reads(Load.OMS_ORDER),
     )
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy(".order")] | None:
         """Found by the OMS order id the CRM stores, else by order number."""

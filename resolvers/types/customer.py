@@ -9,6 +9,7 @@ import strawberry
 from sources import CrmContact, OmsCustomer
 
 from ..context import Info
+from ..loads import Load, looks_up, reads
 from ..permissions import requires
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Customer:
     @strawberry.field(
         description="This customer's orders, newest first (OMS). Partners see only their channel.",
         extensions=requires("orders:read"),
+        metadata=looks_up(Load.OMS_ORDER_PAGE),
     )
     async def orders(
         self, info: Info, first: int = 20, after: str | None = None
@@ -93,6 +95,8 @@ class Customer:
         description="Service cases this customer raised (CRM). "
         "Partners see only the cases about their channel's orders.",
         extensions=requires("cases:read"),
+        # The CRM's cases, and for a partner one OMS batch proving which are about its orders.
+        metadata=reads(Load.CRM_CASES_BY_CONTACT, Load.OMS_ORDER),
     )
     async def cases(self, info: Info) -> list[Annotated[Case, strawberry.lazy(".case")]] | None:
         """Oldest first; empty when the CRM does not know the customer."""

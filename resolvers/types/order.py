@@ -14,6 +14,7 @@ from ..context import Info
 from ..gather import OrderView, gather_order
 from ..identifiers import line_id, order_id
 from ..insights import build_timeline, find_discrepancies
+from ..loads import Load, reads
 from ..permissions import requires, requires_any_silently
 from ..ready import Ready, mapped, then
 from ..refundable import line_refundable, order_refundable
@@ -51,6 +52,8 @@ class OrderLine:
         "refund requests hold; none for an order that cannot be refunded (not paid, "
         "cancelled, past the return window, or not in the ERP).",
         graphql_type=int,
+        # The ERP's order and the journal's open requests, read once for the whole order.
+        metadata=reads(Load.ERP_SALES_ORDER, Load.JOURNAL_RESERVATIONS, of="Order"),
     )
     def refundable_quantity(self, info: Info) -> Ready[int]:
         """As the refund process counts them."""
@@ -117,6 +120,7 @@ class Order:
         "order that cannot be refunded (not paid, cancelled, past the return window, or not "
         "in the ERP). Without an answer from the ERP, the OMS's figure.",
         graphql_type=Money,
+        metadata=reads(Load.ERP_SALES_ORDER, Load.ERP_BILLING, Load.JOURNAL_RESERVATIONS),
     )
     def refundable(self, info: Info) -> Ready[Money]:
         """As the refund process computes it (approval is the preview's to report)."""
@@ -140,6 +144,7 @@ class Order:
     @strawberry.field(
         description="The customer, from the CRM (OMS data when the CRM has no contact).",
         graphql_type=Annotated["Customer", strawberry.lazy(".customer")] | None,
+        metadata=reads(Load.CRM_CONTACT),
     )
     def customer(self, info: Info) -> Ready[Customer | None]:
         """The CRM contact linked to the OMS customer."""
@@ -159,6 +164,7 @@ class Order:
     @strawberry.field(
         description="The ERP sales order, when the ERP has it.",
         graphql_type=ErpSalesOrder | None,
+        metadata=reads(Load.ERP_SALES_ORDER),
     )
     def erp_sales_order(self, info: Info) -> Ready[ErpSalesOrder | None]:
         """Found by the order number the ERP carries (PurchaseOrderByCustomer)."""
@@ -173,6 +179,7 @@ class Order:
     @strawberry.field(
         description="ERP invoices and credit memos for this order.",
         graphql_type=list[Invoice] | None,
+        metadata=reads(Load.ERP_BILLING),
     )
     def invoices(self, info: Info) -> Ready[list[Invoice] | None]:
         """Billing documents, by document number."""
@@ -202,6 +209,7 @@ class Order:
         description="CRM cases that reference this order.",
         extensions=requires("cases:read"),
         graphql_type=list[Annotated["Case", strawberry.lazy(".case")]] | None,
+        metadata=reads(Load.CRM_CASES_BY_ORDER),
     )
     def cases(self, info: Info) -> Ready[list[Case] | None]:
         """Oldest first."""
@@ -219,6 +227,7 @@ class Order:
         description="Everything that happened to this order, across all systems, oldest first. "
         "Events of a system that failed are missing; sections says which.",
         graphql_type=list[TimelineEvent],
+        metadata=reads(Load.ORDER_VIEW),
     )
     def timeline(self, info: Info) -> Ready[list[TimelineEvent]]:
         """OMS, ERP, CRM and carrier events merged."""
@@ -228,6 +237,7 @@ class Order:
         description="Where the systems disagree: ERP totals vs OMS totals, carrier delivered vs "
         "OMS unfulfilled, shipped but not invoiced.",
         graphql_type=list[Discrepancy],
+        metadata=reads(Load.ORDER_VIEW),
     )
     def discrepancies(self, info: Info) -> Ready[list[Discrepancy]]:
         """Only rules whose systems all answered are evaluated."""
@@ -237,6 +247,7 @@ class Order:
         description="Per upstream: was its part of this order fresh, served stale from cache, "
         "or unavailable.",
         graphql_type=list[SectionStatus],
+        metadata=reads(Load.ORDER_VIEW),
     )
     def sections(self, info: Info) -> Ready[list[SectionStatus]]:
         """One entry per system, in the order oms, erp, crm, carrier."""
@@ -246,6 +257,7 @@ class Order:
         description="Who did what to this order through Order360 (refunds, approvals, cases). "
         "Needs ops or refunds:approve; empty without them.",
         extensions=requires_any_silently("ops", "refunds:approve"),
+        metadata=reads(Load.JOURNAL),
     )
     async def audit_trail(
         self, info: Info
@@ -259,6 +271,7 @@ class Order:
         description="Refund requests of this order through Order360, pending and past, newest "
         "first. Needs refunds:write, refunds:approve or ops; empty without them.",
         extensions=requires_any_silently("refunds:write", "refunds:approve", "ops"),
+        metadata=reads(Load.JOURNAL),
     )
     async def refund_requests(
         self, info: Info

@@ -15,6 +15,7 @@ from sources import WorkflowRecord
 from sources import WorkflowStatus as WorkflowStatusModel
 
 from ..context import Info
+from ..loads import Load, reads
 from ..processes import Problem
 from .audit import AuditEntry
 from .money import Money
@@ -264,7 +265,7 @@ class RefundRequest:
         """The workflow id."""
         return strawberry.ID(self.record.id)
 
-    @strawberry.field(description="The order refunded.")
+    @strawberry.field(description="The order refunded.", metadata=reads(Load.OMS_ORDER))
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy(".order")] | None:
         """Live from the OMS."""
         from ..errors import OrderNotFound
@@ -310,12 +311,16 @@ class RefundRequest:
         """Approver."""
         return self.record.approved_by
 
-    @strawberry.field(description="The steps across OMS, ERP and CRM.")
+    @strawberry.field(
+        description="The steps across OMS, ERP and CRM.", metadata=reads(Load.JOURNAL)
+    )
     async def steps(self, info: Info) -> list[WorkflowStep]:
         """In order."""
         return await workflow_steps(info, self.record.id)
 
-    @strawberry.field(description="Every decision about this request.")
+    @strawberry.field(
+        description="Every decision about this request.", metadata=reads(Load.JOURNAL)
+    )
     async def audit(self, info: Info) -> list[AuditEntry]:
         """Oldest first."""
         return await audit_entries(info, workflow_id=self.record.id)

@@ -14,6 +14,7 @@ from sources import ShipmentStatus as ShipmentStatusModel
 from sources import TrackingEvent as TrackingEventModel
 
 from ..context import Info
+from ..loads import Load, reads
 from ..ready import Ready, then
 from .enums import ShipmentStatus
 
@@ -66,6 +67,7 @@ class Shipment:
     @strawberry.field(
         description="Carrier status when the carrier answers, else what the OMS last knew.",
         graphql_type=ShipmentStatus,
+        metadata=reads(Load.CARRIER_TRACKING),
     )
     def status(self, info: Info) -> Ready[ShipmentStatus]:
         """The carrier's latest status, falling back to the OMS's last-known one."""
@@ -92,20 +94,28 @@ class Shipment:
         info.context.mark_stale(info, "tracking", ref)
         return tracking.status if tracking else last_known
 
-    @strawberry.field(description="The carrier's delivery estimate.", graphql_type=datetime | None)
+    @strawberry.field(
+        description="The carrier's delivery estimate.",
+        graphql_type=datetime | None,
+        metadata=reads(Load.CARRIER_TRACKING),
+    )
     def estimated_delivery(self, info: Info) -> Ready[datetime | None]:
         """From the carrier; null when it gives none."""
         return self._tracking(info, lambda t: t.estimated_delivery if t else None)
 
     @strawberry.field(
-        description="When the carrier delivered the parcel.", graphql_type=datetime | None
+        description="When the carrier delivered the parcel.",
+        graphql_type=datetime | None,
+        metadata=reads(Load.CARRIER_TRACKING),
     )
     def delivered_at(self, info: Info) -> Ready[datetime | None]:
         """From the carrier; null until delivered."""
         return self._tracking(info, lambda t: t.delivered_at if t else None)
 
     @strawberry.field(
-        description="Carrier scans, oldest first.", graphql_type=list[TrackingEvent] | None
+        description="Carrier scans, oldest first.",
+        graphql_type=list[TrackingEvent] | None,
+        metadata=reads(Load.CARRIER_TRACKING),
     )
     def events(self, info: Info) -> Ready[list[TrackingEvent] | None]:
         """Every scan the carrier reports."""

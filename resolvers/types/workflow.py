@@ -20,6 +20,7 @@ from sources import WorkflowStatus as WorkflowStatusModel
 
 from ..context import Info
 from ..errors import BadUserInput
+from ..loads import Load, reads
 from .audit import AuditEntry
 from .connection import PageInfo
 from .process import (
@@ -70,7 +71,7 @@ class Workflow:
         """The canonical order number."""
         return self.record.order_number
 
-    @strawberry.field(description="The order, live from the OMS.")
+    @strawberry.field(description="The order, live from the OMS.", metadata=reads(Load.OMS_ORDER))
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy(".order")] | None:
         """Null when the order cannot be found."""
         from ..errors import BadUserInput, OrderNotFound
@@ -113,12 +114,14 @@ class Workflow:
         """Next background attempt (UTC)."""
         return at(self.record.next_attempt_at)
 
-    @strawberry.field(description="Its steps in order.")
+    @strawberry.field(description="Its steps in order.", metadata=reads(Load.JOURNAL))
     async def steps(self, info: Info) -> list[WorkflowStep]:
         """The steps and how each went."""
         return await workflow_steps(info, self.record.id)
 
-    @strawberry.field(description="Every decision about it, oldest first.")
+    @strawberry.field(
+        description="Every decision about it, oldest first.", metadata=reads(Load.JOURNAL)
+    )
     async def audit(self, info: Info) -> list[AuditEntry]:
         """Audit entries."""
         return await audit_entries(info, workflow_id=self.record.id)
