@@ -13,7 +13,6 @@ from .config import (
     OmsConfig,
     Secret,
     SourcePolicy,
-    SourcesConfig,
 )
 from .errors import (
     BadRequestInput,
@@ -44,6 +43,9 @@ from .journal import (
     WorkflowStatus,
 )
 from .models import (
+    CaseDraft,
+    CreditLine,
+    CreditNote,
     CrmCase,
     CrmContact,
     ErpBillingDocument,
@@ -60,18 +62,35 @@ from .models import (
     OmsRefundLine,
     OrderStatus,
     RefundQuote,
+    ReturnLine,
+    ReturnRequest,
     ShipmentStatus,
     StockLevel,
     Tracking,
     TrackingEvent,
 )
-from .oms import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
-from .registry import SOURCE_NAMES, SourceHealthReport, Sources, Writes, open_sources
+from .paging import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
+from .plugins import ROLE_SETTINGS, URL_SETTINGS, Plugin, Setting, VendorSettings
+from .registry import (
+    DEFAULT_VENDORS,
+    PLUGINS,
+    SOURCE_NAMES,
+    SourceHealthReport,
+    Sources,
+    SourcesConfig,
+    open_sources,
+    plugin_for,
+)
 from .resilience import BreakerState
+from .roles import Carriers, Erp, OrderSystem, Role, ServiceDesk
 
 __all__ = [
+    "DEFAULT_VENDORS",
     "OPEN_STATUSES",
+    "PLUGINS",
+    "ROLE_SETTINGS",
     "SOURCE_NAMES",
+    "URL_SETTINGS",
     "AuditRecord",
     "BadRequestInput",
     "BreakerState",
@@ -79,12 +98,17 @@ __all__ = [
     "CachedRead",
     "CallContext",
     "CarrierConfig",
+    "Carriers",
+    "CaseDraft",
     "CircuitOpen",
     "Claim",
     "ClaimKind",
+    "CreditLine",
+    "CreditNote",
     "CrmCase",
     "CrmConfig",
     "CrmContact",
+    "Erp",
     "ErpBillingDocument",
     "ErpConfig",
     "ErpSalesOrder",
@@ -109,11 +133,18 @@ __all__ = [
     "OrderListQuery",
     "OrderPage",
     "OrderStatus",
+    "OrderSystem",
+    "Plugin",
     "ReadCache",
     "RefundQuote",
     "Reservation",
+    "ReturnLine",
+    "ReturnRequest",
+    "Role",
     "Secret",
     "Served",
+    "ServiceDesk",
+    "Setting",
     "ShipmentStatus",
     "SourceBadResponse",
     "SourceError",
@@ -133,9 +164,10 @@ __all__ = [
     "Tracking",
     "TrackingEvent",
     "TrackingRef",
+    "VendorSettings",
     "WorkflowKind",
     "WorkflowRecord",
     "WorkflowStatus",
-    "Writes",
     "open_sources",
+    "plugin_for",
 ]

@@ -1,8 +1,8 @@
 """Value objects that configure the source clients.
 
-``gateway/settings.py`` builds these from the environment; nothing in ``sources/``
-reads configuration itself. Secrets are wrapped so they never show in a ``repr``
-or a log line.
+Each vendor's plug-in builds its own from the ``VendorSettings`` the gateway read from
+the environment; nothing in ``sources/`` reads configuration itself. Secrets are wrapped
+so they never show in a ``repr`` or a log line.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ __all__ = [
     "OmsConfig",
     "Secret",
     "SourcePolicy",
-    "SourcesConfig",
 ]
 
 
@@ -126,13 +125,3 @@ class CarrierConfig:
     easypost_url: str
     easypost_api_key: Secret
     policy: SourcePolicy = field(default_factory=lambda: SourcePolicy(batch_limit=30))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourcesConfig:
-    """Everything needed to open the upstream clients."""
-
-    erp: ErpConfig
-    oms: OmsConfig
-    crm: CrmConfig
-    carrier: CarrierConfig

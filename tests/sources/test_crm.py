@@ -11,9 +11,9 @@ import pytest
 
 from sources.call import CallContext
 from sources.config import CrmConfig, Secret, SourcePolicy
-from sources.crm import CrmClient, wire
-from sources.crm.client import CASE_FIELDS, CONTACT_FIELDS
-from sources.crm.soql import soql_literal
+from sources.salesforce import CrmClient, wire
+from sources.salesforce.client import CASE_FIELDS, CONTACT_FIELDS
+from sources.salesforce.soql import soql_literal
 from sources.errors import SourceBadResponse, SourceThrottled, SourceUnavailable
 
 BASE = "https://crm.test"

@@ -13,8 +13,8 @@ import pytest
 
 from sources.call import CallContext
 from sources.config import ErpConfig, Secret, SourcePolicy
-from sources.erp import ErpClient, wire
-from sources.erp.client import odata_literal
+from sources.sap import ErpClient, wire
+from sources.sap.client import odata_literal
 from sources.errors import NotFound, SourceBadResponse
 from sources.models import Money
 

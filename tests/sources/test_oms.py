@@ -22,8 +22,8 @@ from sources.models import (
     OrderStatus,
     ShipmentStatus,
 )
-from sources.oms import InvalidCursor, OrderCursor, OrderListQuery, wire
-from sources.oms.client import OmsClient
+from sources.shopify import InvalidCursor, OrderCursor, OrderListQuery, wire
+from sources.shopify.client import OmsClient
 
 BASE = "https://shop.test"
 ORDERS_PATH = "/admin/api/2024-01/orders.json"

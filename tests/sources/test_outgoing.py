@@ -15,10 +15,10 @@ import pytest
 from sources.batching import chunk_keys, encoded_length
 from sources.call import CallContext
 from sources.config import CrmConfig, ErpConfig, OmsConfig, Secret, SourcePolicy
-from sources.crm import CrmClient
-from sources.erp import ErpClient
+from sources.salesforce import CrmClient
+from sources.sap import ErpClient
 from sources.errors import BadRequestInput
-from sources.oms import OmsClient
+from sources.shopify import OmsClient
 from sources.resilience import BreakerPolicy, BreakerState
 
 SURROGATE = "\ud800"

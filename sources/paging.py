@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..models import OmsOrder, OrderStatus
+from .models import OmsOrder, OrderStatus
 
 __all__ = ["InvalidCursor", "OrderCursor", "OrderListQuery", "OrderPage"]
 

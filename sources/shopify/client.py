@@ -20,8 +20,8 @@ from ..config import OmsConfig
 from ..errors import SourceBadResponse
 from ..http import Upstream
 from ..models import OmsOrder, OrderStatus
+from ..paging import OrderListQuery, OrderPage
 from . import wire
-from .paging import OrderListQuery, OrderPage
 
 __all__ = ["OmsClient"]
 
