@@ -4,6 +4,7 @@ for the data entities (tests/fixtures/dynamics), docs/vendors/dynamics.md."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,9 +20,12 @@ from sources.dynamics.batch import BatchRequest, encode_changeset, parse_batch_r
 from sources.dynamics.config import DynamicsConfig
 from sources.dynamics.wire import read_dynamics_error
 from sources.errors import SourceBadResponse, SourceError, SourceThrottled
+from sources.http import Upstream
 from sources.models import CreditLine, CreditNote, Money
 
 BASE = "https://usmf.operations.dynamics.com"
+Build = Callable[..., DynamicsErp]
+Text = Callable[[str], str]
 
 
 def config(**overrides: Any) -> DynamicsConfig:
@@ -37,10 +41,12 @@ def config(**overrides: Any) -> DynamicsConfig:
 
 
 @pytest.fixture
-def erp(make_upstream):
+def erp(make_upstream: Callable[..., Upstream]) -> Build:
     """``erp(handler, batch_limit=50, **config)`` → a ``DynamicsErp`` over MockTransport."""
 
-    def build(handler, *, batch_limit: int = 50, sleep=None, **overrides: Any) -> DynamicsErp:
+    def build(
+        handler: Any, *, batch_limit: int = 50, sleep: Any = None, **overrides: Any
+    ) -> DynamicsErp:
         policy = SourcePolicy(batch_limit=batch_limit)
         upstream = make_upstream(
             "erp",
@@ -65,7 +71,7 @@ def keys_of(request: httpx.Request, prop: str) -> list[str]:
     return [lit.replace("''", "'") for lit in literals]
 
 
-async def test_sales_orders_join_headers_and_lines(erp, fixture_text):
+async def test_sales_orders_join_headers_and_lines(erp: Build, fixture_text: Text) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -96,7 +102,9 @@ async def test_sales_orders_join_headers_and_lines(erp, fixture_text):
     assert orders["#1002"].net_amount == Money(Decimal("50.00"), "EUR")
 
 
-async def test_billing_documents_credit_notes_are_positive_credit_memos(erp, fixture_text):
+async def test_billing_documents_credit_notes_are_positive_credit_memos(
+    erp: Build, fixture_text: Text
+) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/data/SalesInvoiceHeadersV2"
         assert keys_of(request, "CustomersOrderReference") == ["#1001"]
@@ -121,7 +129,7 @@ async def test_billing_documents_credit_notes_are_positive_credit_memos(erp, fix
     )
 
 
-async def test_next_link_is_followed(erp):
+async def test_next_link_is_followed(erp: Build) -> None:
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -139,7 +147,7 @@ async def test_next_link_is_followed(erp):
     assert levels["MS12"].quantity == Decimal(12)
 
 
-async def test_keys_are_split_by_query_length_and_count(erp):
+async def test_keys_are_split_by_query_length_and_count(erp: Build) -> None:
     queries: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -161,7 +169,9 @@ async def test_keys_are_split_by_query_length_and_count(erp):
     assert len(queries) == 3
 
 
-async def test_error_body_is_read_for_the_log(erp, fixture_text, caplog):
+async def test_error_body_is_read_for_the_log(
+    erp: Build, fixture_text: Text, caplog: pytest.LogCaptureFixture
+) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(400, text=fixture_text("dynamics/error_bad_filter.json"))
 
@@ -174,7 +184,7 @@ async def test_error_body_is_read_for_the_log(erp, fixture_text, caplog):
     assert read_dynamics_error(b"<html>") is None
 
 
-async def test_throttling_waits_retry_after_then_succeeds(erp, fixture_text):
+async def test_throttling_waits_retry_after_then_succeeds(erp: Build, fixture_text: Text) -> None:
     waits: list[float] = []
     answers = [
         httpx.Response(
@@ -193,7 +203,9 @@ async def test_throttling_waits_retry_after_then_succeeds(erp, fixture_text):
     assert waits == [2.0]
 
 
-async def test_throttling_past_the_retries_is_source_throttled(erp, fixture_text):
+async def test_throttling_past_the_retries_is_source_throttled(
+    erp: Build, fixture_text: Text
+) -> None:
     async def sleep(seconds: float) -> None:
         return None
 
@@ -211,7 +223,7 @@ async def test_throttling_past_the_retries_is_source_throttled(erp, fixture_text
     )
 
 
-def test_batch_encoding_is_one_changeset_referencing_the_header():
+def test_batch_encoding_is_one_changeset_referencing_the_header() -> None:
     body, content_type = encode_changeset(
         [
             BatchRequest("POST", "FreeTextInvoiceHeaders", {"CustomerAccount": "US-1"}),
@@ -230,7 +242,7 @@ def test_batch_encoding_is_one_changeset_referencing_the_header():
     assert text.endswith("--batch_x--\r\n")
 
 
-def test_batch_response_parsing(fixture_text):
+def test_batch_response_parsing(fixture_text: Text) -> None:
     raw = fixture_text("dynamics/batch_created.txt").encode()
     responses = parse_batch_response(raw, "multipart/mixed; boundary=batchresponse_1a2b")
     assert [(r.status, r.content_id) for r in responses] == [(201, "1"), (201, "2")]
@@ -271,7 +283,7 @@ class FakeDynamics:
         return httpx.Response(200, text=self._answer, headers={"Content-Type": content_type})
 
 
-async def test_post_credit_is_idempotent_by_reference(erp, fixture_text):
+async def test_post_credit_is_idempotent_by_reference(erp: Build, fixture_text: Text) -> None:
     fake = FakeDynamics(fixture_text("dynamics/batch_created.txt"), "batchresponse_1a2b")
     client = erp(fake)
 
@@ -288,7 +300,7 @@ async def test_post_credit_is_idempotent_by_reference(erp, fixture_text):
     assert '"LineAmount":-20' in sent
 
 
-async def test_failed_changeset_raises_a_permanent_error(erp, fixture_text):
+async def test_failed_changeset_raises_a_permanent_error(erp: Build, fixture_text: Text) -> None:
     fake = FakeDynamics(fixture_text("dynamics/batch_failed.txt"), "batchresponse_9z")
     with pytest.raises(SourceError) as raised:
         await erp(fake).post_credit(credit(), CallContext("req-1"))
