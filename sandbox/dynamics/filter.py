@@ -15,8 +15,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from sandbox.boolean_parser import BooleanParser
 from sandbox.dynamics.errors import DynamicsError
-from sandbox.predicates import MAX_DEPTH, Compare, Expr, InList, Not, all_of, any_of
+from sandbox.predicates import Compare, Expr, InList
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -58,63 +59,19 @@ def _literal(kind: str, text: str) -> Any:
     return quoted[1:-1].replace("''", "'")
 
 
-class _Parser:
+class _Parser(BooleanParser):
     def __init__(self, text: str, properties: set[str]) -> None:
-        self.tokens = _tokens(text)
-        self.pos = 0
+        super().__init__(_tokens(text))
         self.properties = properties
-        self.depth = 0
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        if token is None:
-            raise _invalid("Unexpected end of expression.")
-        self.pos += 1
-        return token
-
-    def keyword(self, word: str) -> bool:
-        token = self.peek()
-        if token is not None and token[0] == "name" and token[1] == word:
-            self.pos += 1
-            return True
-        return False
+    def invalid(self, message: str) -> Exception:
+        return _invalid(message)
 
     def punct(self, char: str) -> bool:
         if self.peek() == ("punct", char):
             self.pos += 1
             return True
         return False
-
-    def expr(self) -> Expr:
-        parts = [self.conjunction()]
-        while self.keyword("or"):
-            parts.append(self.conjunction())
-        return any_of(parts)
-
-    def conjunction(self) -> Expr:
-        parts = [self.unary()]
-        while self.keyword("and"):
-            parts.append(self.unary())
-        return all_of(parts)
-
-    def unary(self) -> Expr:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _invalid("The expression is nested too deeply.")
-        try:
-            if self.keyword("not"):
-                return Not(self.unary())
-            if self.punct("("):
-                inner = self.expr()
-                if not self.punct(")"):
-                    raise _invalid("')' expected.")
-                return inner
-            return self.term()
-        finally:
-            self.depth -= 1
 
     def value(self) -> Any:
         kind, text = self.take()
@@ -128,7 +85,7 @@ class _Parser:
             raise _invalid(f"A property was expected, found '{name}'.")
         if name not in self.properties:
             raise _invalid(f"Could not find a property named '{name}'.")
-        if self.keyword("in"):
+        if self.word("in"):
             if not self.punct("("):
                 raise _invalid("'(' expected after 'in'.")
             values = [self.value()]
@@ -145,8 +102,4 @@ class _Parser:
 
 def parse_filter(text: str, properties: set[str]) -> Expr:
     """The expression of a `$filter` over an entity with `properties`."""
-    parser = _Parser(text, properties)
-    expr = parser.expr()
-    if parser.peek() is not None:
-        raise _invalid(f"Syntax error at '{parser.peek()[1]}'.")  # type: ignore[index]
-    return expr
+    return _Parser(text, properties).parse()
