@@ -16,6 +16,8 @@ from sandbox.carriers.routes import carrier_routes
 from sandbox.config import SandboxConfig
 from sandbox.crm.routes import crm_routes
 from sandbox.crm.store import CrmStore
+from sandbox.dynamics.entities import EntityStore
+from sandbox.dynamics.routes import dynamics_routes
 from sandbox.erp.routes import erp_routes
 from sandbox.erp.store import ErpStore
 from sandbox.idp.keys import generate_signing_key
@@ -50,8 +52,11 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
     writer = WorldWriter(world)
     erp_store = ErpStore(world)
     writer.listen(erp_store.on_change)
+    dynamics_store = EntityStore(world)
+    writer.listen(dynamics_store.on_change)
     routes: list[BaseRoute] = [
         *erp_routes(SystemGuard("erp", stats, faults), erp_store, writer, creds),
+        *dynamics_routes(SystemGuard("erp", stats, faults), dynamics_store, writer, creds),
         *oms_routes(SystemGuard("oms", stats, faults), writer, creds.oms_access_token, bucket),
         *crm_routes(SystemGuard("crm", stats, faults), CrmStore(world), writer, creds),
         *carrier_routes(SystemGuard("carrier", stats, faults), world, creds),
@@ -76,6 +81,7 @@ def create_standalone_app(config: SandboxConfig) -> Starlette:
         return json_reply(
             {
                 "erp": f"{root}/erp",
+                "dynamics": f"{root}/dynamics",
                 "oms": f"{root}/oms",
                 "crm": f"{root}/crm",
                 "carrier": f"{root}/carrier",

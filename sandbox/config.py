@@ -20,6 +20,9 @@ class SandboxCredentials:
     fedex_client_id: str = "order360-fedex"
     fedex_client_secret: str = "sandbox-fedex-secret"
     easypost_api_key: str = "EZTK_sandbox_order360"
+    dynamics_tenant_id: str = "0f6c1c7e-5a3b-4d2e-9c1a-36000000d365"
+    dynamics_client_id: str = "6d0e5f3a-order360-sandbox-d365"
+    dynamics_client_secret: str = "sandbox-d365-secret"
 
 
 @dataclass(frozen=True)

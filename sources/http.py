@@ -153,6 +153,8 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
         accept: frozenset[int] = frozenset(),
+        content: bytes | None = None,
+        raw: bool = False,
     ) -> Answer:
         """One logical call: attempts under the deadline, retried only when ``safe``.
 
@@ -161,6 +163,10 @@ class Upstream:
 
         ``safe`` defaults to true for GET and HEAD; set it for read-only POSTs
         (FedEx Track) and for writes the upstream deduplicates by our idempotency key.
+
+        ``content`` sends a body the caller encoded (with its own ``Content-Type``
+        header), and ``raw`` leaves the answer's body undecoded (``payload`` is
+        ``None``): both for multipart exchanges such as OData ``$batch``.
         """
         retry_safe = method in ("GET", "HEAD") if safe is None else safe
         outgoing = prepare(
@@ -170,6 +176,7 @@ class Upstream:
             base=self._base,
             params=params,
             json_body=json_body,
+            content=content,
             headers={
                 "X-Request-ID": call.request_id,
                 "Accept": "application/json",
@@ -181,7 +188,7 @@ class Upstream:
         attempt = 0
         while True:
             try:
-                return await self._attempt(outgoing, call, accept)
+                return await self._attempt(outgoing, call, accept, raw)
             except SourceError as error:
                 delay = self._retry_delay(error, attempt, retry_safe, call)
                 if delay is None:
@@ -220,7 +227,7 @@ class Upstream:
         return delay
 
     async def _attempt(
-        self, outgoing: Outgoing, call: CallContext, accept: frozenset[int]
+        self, outgoing: Outgoing, call: CallContext, accept: frozenset[int], raw: bool = False
     ) -> Answer:
         if not call.upstream_calls.has_room():
             raise self._too_many(call)
@@ -239,7 +246,8 @@ class Upstream:
             if response.status_code in accept:
                 return Answer(response, None)
             self._raise_for_status(response, outgoing, call)
-            payload = None if response.status_code == 204 else self.decode(response.content)
+            undecoded = raw or response.status_code == 204
+            payload = None if undecoded else self.decode(response.content)
             return Answer(response, payload)
         except SourceError as error:
             failure = error

@@ -62,11 +62,15 @@ def prepare(
     base: str = "",
     params: QueryParams | None = None,
     json_body: Any = None,
+    content: bytes | None = None,
     headers: Mapping[str, str],
     max_url_bytes: int,
 ) -> Outgoing:
-    """Encode one call; what cannot be encoded raises ``BadRequestInput`` for ``source``."""
-    content: bytes | None = None
+    """Encode one call; what cannot be encoded raises ``BadRequestInput`` for ``source``.
+
+    ``content`` is a body already encoded by the caller (an OData ``$batch``, whose
+    ``Content-Type`` the caller sets); ``json_body`` takes precedence over it.
+    """
     try:
         target = join_url(base, url, params)
         encoded_headers = httpx.Headers(headers)

@@ -17,6 +17,7 @@ from typing import cast
 import httpx
 
 from .carriers.plugin import CARRIERS
+from .dynamics.plugin import DYNAMICS
 from .errors import SourceName
 from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 SOURCE_NAMES: tuple[SourceName, ...] = ("oms", "erp", "crm", "carrier")
-PLUGINS: tuple[Plugin, ...] = (SHOPIFY, SAP, SALESFORCE, CARRIERS)
+PLUGINS: tuple[Plugin, ...] = (SHOPIFY, SAP, DYNAMICS, SALESFORCE, CARRIERS)
 """Every vendor Order360 can talk to, one row each."""
 DEFAULT_VENDORS: Mapping[Role, str] = {
     "oms": "shopify",

@@ -22,14 +22,13 @@ from sandbox.erp.payload import Payload, check_properties, decimal, items, quant
 from sandbox.world import (
     AfterSalesItem,
     BillingDocument,
-    BillingItem,
-    CreditMemoRequest,
     CustomerReturn,
     OrderLine,
     SalesOrder,
     World,
     WorldWriter,
 )
+from sandbox.world.credits import book_credit
 from sandbox.world.orders import money
 
 NO_ORDER = "SD_SLS_API/012"
@@ -135,54 +134,17 @@ def create_credit_memo_request(writer: WorldWriter, data: Payload) -> str:
     total = sum((item.net for item in lines), Decimal("0.00"))
     if total <= 0:
         raise ODataError(400, "The total net amount must be greater than zero", AMOUNT)
-    oms_refund = text(data, "YY1_OMSRefundID_SDH")
-    now = writer.now()
-    request = CreditMemoRequest(
-        number=str(writer.credit_memo_request_numbers.next()),
-        sales_order=so,
-        created_at=now,
+    request = book_credit(
+        writer,
+        so,
+        lines,
         doc_type=doc_type,
         reason=text(data, "SDDocumentReason"),
         currency=currency,
-        reference_document=ref_document,
-        reference_category=ref_category,
+        reference=(ref_document, ref_category, invoice),
         external_id=external,
-        oms_refund_id=oms_refund,
-        items=lines,
+        oms_refund_id=text(data, "YY1_OMSRefundID_SDH"),
     )
-    invoiced = {id(it.line): it for it in invoice.items} if invoice is not None else {}
-    billing_items = [
-        BillingItem(
-            number=item.number,
-            line=item.line,
-            quantity=item.quantity,
-            net=item.net,
-            tax=money(item.net * order.customer.tax_rate),
-            reference_document=ref_document,
-            reference_item=(
-                invoiced[id(item.line)].number if id(item.line) in invoiced else item.line.sap_item
-            ),
-            reference_category=ref_category,
-            invoice=invoice,
-        )
-        for item in lines
-    ]
-    refund = next((r for r in order.refunds if str(r.shopify_id) == oms_refund), None)
-    memo = BillingDocument(
-        number=str(writer.billing_numbers.next()),
-        category="O",
-        doc_type="G2",
-        order=order,
-        sales_order=so,
-        date=now,
-        items=billing_items,
-        accounting_document=str(writer.accounting_numbers.next()),
-        refund=refund,
-        oms_refund_id=oms_refund,
-    )
-    request.credit_memo = memo
-    writer.add_billing_document(memo)
-    writer.add_credit_memo_request(request)
     return request.number
 
 

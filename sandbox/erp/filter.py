@@ -18,9 +18,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sandbox.boolean_parser import BooleanParser
 from sandbox.erp.entities import EntitySet
 from sandbox.erp.errors import ODataError
-from sandbox.predicates import MAX_DEPTH, Compare, Expr, Not, all_of, any_of
+from sandbox.predicates import Compare, Expr
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -99,65 +100,16 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
 }
 
 
-class _Parser:
+class _Parser(BooleanParser):
     def __init__(self, text: str, es: EntitySet) -> None:
-        self.tokens = _tokens(text)
-        self.pos = 0
+        super().__init__(_tokens(text))
         self.es = es
-        self.depth = 0
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+    def invalid(self, message: str) -> Exception:
+        return _invalid(message)
 
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        if token is None:
-            raise _invalid("unexpected end of expression")
-        self.pos += 1
-        return token
-
-    def word(self, *words: str) -> bool:
-        token = self.peek()
-        if token is not None and token[0] == "name" and token[1] in words:
-            self.pos += 1
-            return True
-        return False
-
-    def parse(self) -> Expr:
-        expr = self.expr()
-        leftover = self.peek()
-        if leftover is not None:
-            raise _invalid(f"unexpected {leftover[1]!r}")
-        return expr
-
-    def expr(self) -> Expr:
-        parts = [self.conjunction()]
-        while self.word("or"):
-            parts.append(self.conjunction())
-        return any_of(parts)
-
-    def conjunction(self) -> Expr:
-        parts = [self.unary()]
-        while self.word("and"):
-            parts.append(self.unary())
-        return all_of(parts)
-
-    def unary(self) -> Expr:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _invalid("expression nested too deeply")
-        try:
-            if self.word("not"):
-                return Not(self.unary())
-            if self.peek() == ("punct", "("):
-                self.pos += 1
-                node = self.expr()
-                if self.take() != ("punct", ")"):
-                    raise _invalid("missing ')'")
-                return node
-            return self.compare()
-        finally:
-            self.depth -= 1
+    def term(self) -> Expr:
+        return self.compare()
 
     def operand(self) -> tuple[str | None, Any]:
         """(property name, None) or (None, literal value)."""

@@ -114,12 +114,6 @@ def sales_order_rows(so: SalesOrder) -> tuple[Row, list[Row]]:
     return header, items
 
 
-def _oms_refund_id(doc: BillingDocument) -> str:
-    if doc.oms_refund_id is not None:
-        return doc.oms_refund_id
-    return str(doc.refund.shopify_id) if doc.refund is not None else ""
-
-
 def billing_rows(doc: BillingDocument, now: datetime.datetime) -> tuple[Row, list[Row]]:
     order = doc.order
     billed = day(doc.date)
@@ -157,7 +151,7 @@ def billing_rows(doc: BillingDocument, now: datetime.datetime) -> tuple[Row, lis
         "AccountingPostingStatus": "C",
         "AccountingTransferStatus": "C",
         "InvoiceClearingStatus": "A" if uncleared else "C",
-        "YY1_OMSRefundID_BDH": _oms_refund_id(doc),
+        "YY1_OMSRefundID_BDH": doc.refund_reference,
         "__changed": doc.date,
     }
     items = [

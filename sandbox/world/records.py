@@ -72,6 +72,13 @@ class BillingDocument:
     def gross(self) -> Decimal:
         return self.net + self.tax
 
+    @property
+    def refund_reference(self) -> str:
+        """The OMS refund a credit memo carries: as posted, else the generated refund's id."""
+        if self.oms_refund_id is not None:
+            return self.oms_refund_id
+        return str(self.refund.shopify_id) if self.refund is not None else ""
+
 
 @dataclass(eq=False, slots=True)
 class Account:
