@@ -16,8 +16,12 @@ ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 STATUSES = {"new", "open", "pending", "hold", "solved", "closed"}
 
 
-async def test_tickets_show_many_speaks_zendesk_json(client: httpx.AsyncClient, world: World):
+async def test_tickets_show_many_speaks_zendesk_json(
+    client: httpx.AsyncClient, world: World
+) -> None:
     case = next(c for c in world.cases if c.order is not None)
+    assert case.order is not None
+    assert case.customer is not None
     tid = int(case.number)
     response = await client.get(
         f"{ZD}/tickets/show_many.json", params={"ids": f"{tid},999999"}, auth=AUTH
@@ -41,7 +45,7 @@ async def test_tickets_show_many_speaks_zendesk_json(client: httpx.AsyncClient, 
     }
 
 
-async def test_auth_is_an_api_token(client: httpx.AsyncClient):
+async def test_auth_is_an_api_token(client: httpx.AsyncClient) -> None:
     for auth in (
         None,
         ("order360@sandbox.zendesk.test", "sandbox-zendesk-token"),
@@ -52,7 +56,7 @@ async def test_auth_is_an_api_token(client: httpx.AsyncClient):
         assert response.json() == {"error": "Couldn't authenticate you"}
 
 
-async def test_errors_speak_zendesk(client: httpx.AsyncClient):
+async def test_errors_speak_zendesk(client: httpx.AsyncClient) -> None:
     missing = await client.get(f"{ZD}/tickets/1.json", auth=AUTH)
     assert (missing.status_code, missing.json()) == (
         404,
@@ -66,7 +70,9 @@ async def test_errors_speak_zendesk(client: httpx.AsyncClient):
     assert too_many.status_code == 400
 
 
-async def test_search_names_several_orders_in_one_query(client: httpx.AsyncClient, world: World):
+async def test_search_names_several_orders_in_one_query(
+    client: httpx.AsyncClient, world: World
+) -> None:
     orders = [o for o in world.orders if o.cases][:3]
     terms = " ".join(f'custom_field_{ORDER_FIELD_ID}:"{o.name}"' for o in orders)
     response = await client.get(
@@ -82,7 +88,9 @@ async def test_search_names_several_orders_in_one_query(client: httpx.AsyncClien
     assert body["count"] == len(found)
 
 
-async def test_search_pages_with_absolute_next_page(client: httpx.AsyncClient, world: World):
+async def test_search_pages_with_absolute_next_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
     customer = next(c for c in world.customers if len(c.cases) >= 3)
     query = f'type:ticket requester:"{USER_BASE + customer.index + 1}"'
     first = await client.get(
@@ -97,7 +105,7 @@ async def test_search_pages_with_absolute_next_page(client: httpx.AsyncClient, w
     assert ids == sorted(int(c.number) for c in customer.cases)[: len(ids)]
 
 
-async def test_search_refuses_syntax_it_does_not_understand(client: httpx.AsyncClient):
+async def test_search_refuses_syntax_it_does_not_understand(client: httpx.AsyncClient) -> None:
     response = await client.get(
         f"{ZD}/search.json", params={"query": "type:ticket brand:acme"}, auth=AUTH
     )
@@ -105,7 +113,7 @@ async def test_search_refuses_syntax_it_does_not_understand(client: httpx.AsyncC
     assert response.json()["error"] == "InvalidSearch"
 
 
-async def test_users_by_external_ids_and_email(client: httpx.AsyncClient, world: World):
+async def test_users_by_external_ids_and_email(client: httpx.AsyncClient, world: World) -> None:
     customer = world.customers[5]
     shown = await client.get(
         f"{ZD}/users/show_many.json",
@@ -127,7 +135,7 @@ async def test_users_by_external_ids_and_email(client: httpx.AsyncClient, world:
 
 async def test_create_is_idempotent_and_seen_by_salesforce_too(
     write_client: httpx.AsyncClient, write_world: World
-):
+) -> None:
     order = write_world.orders[0]
     customer = order.customer
     ticket = {
@@ -175,7 +183,7 @@ async def test_create_is_idempotent_and_seen_by_salesforce_too(
     assert int(record["CaseNumber"]) == created["id"]
 
 
-async def test_create_refuses_invalid_records(write_client: httpx.AsyncClient):
+async def test_create_refuses_invalid_records(write_client: httpx.AsyncClient) -> None:
     no_body = await write_client.post(
         f"{ZD}/tickets.json", json={"ticket": {"subject": "x"}}, auth=AUTH
     )
@@ -190,7 +198,9 @@ async def test_create_refuses_invalid_records(write_client: httpx.AsyncClient):
     assert "requester" in bad_requester.json()["details"]
 
 
-async def test_comment_by_update_then_listed(write_client: httpx.AsyncClient, write_world: World):
+async def test_comment_by_update_then_listed(
+    write_client: httpx.AsyncClient, write_world: World
+) -> None:
     case = next(c for c in write_world.cases if c.status == "Working")
     tid = int(case.number)
     update = {"ticket": {"comment": {"body": "Refund posted. [o360:x]", "public": False}}}
@@ -205,7 +215,9 @@ async def test_comment_by_update_then_listed(write_client: httpx.AsyncClient, wr
     assert comments[-1]["body"] == "Refund posted. [o360:x]"
 
 
-async def test_closed_tickets_refuse_updates(write_client: httpx.AsyncClient, write_world: World):
+async def test_closed_tickets_refuse_updates(
+    write_client: httpx.AsyncClient, write_world: World
+) -> None:
     case = next(c for c in write_world.cases if c.status == "Closed" and c.order is not None)
     tid = int(case.number)
     shown = await write_client.get(f"{ZD}/tickets/{tid}.json", auth=AUTH)
@@ -215,7 +227,7 @@ async def test_closed_tickets_refuse_updates(write_client: httpx.AsyncClient, wr
     assert put.status_code == 422
 
 
-async def test_rate_limit_fault_is_429_with_retry_after(client: httpx.AsyncClient):
+async def test_rate_limit_fault_is_429_with_retry_after(client: httpx.AsyncClient) -> None:
     await client.put(f"{SB}/faults/crm", json={"rate_limit_rate": 1.0, "retry_after_s": 3})
     response = await client.get(f"{ZD}/tickets/1001.json", auth=AUTH)
     assert response.status_code == 429

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from sandbox.world import World
+from sandbox.zendesk.store import OMS_ORDER_ID_FIELD_ID as OMS_FIELD_ID_IN_SANDBOX
+from sandbox.zendesk.store import ORDER_FIELD_ID as ORDER_FIELD_ID_IN_SANDBOX
 from sources.call import CallContext
 from sources.config import Secret, SourcePolicy
 from sources.errors import NotFound, SourceBadResponse, SourceThrottled
-from sources.models import CaseDraft
+from sources.http import Sleep, Upstream
+from sources.models import CaseDraft, CrmCase, CrmContact
+from sources.plugins import Plugin, VendorSettings
+from sources.registry import DEFAULT_VENDORS, SourcesConfig, open_sources, plugin_for
 from sources.resilience import RetryPolicy
-from sources.zendesk import ZendeskServiceDesk, wire
+from sources.salesforce import SALESFORCE
+from sources.zendesk import ZENDESK, ZendeskServiceDesk, wire
 from sources.zendesk.config import ZendeskConfig
 from sources.zendesk.plugin import api_token_auth
 
@@ -25,13 +34,17 @@ ORDER_FIELD = 360041117391
 OMS_FIELD = 360041117411
 FIELDS = wire.TicketFields(ORDER_FIELD, OMS_FIELD)
 CALL = CallContext("req-1")
+Desk = Callable[..., ZendeskServiceDesk]
+Handler = Callable[[httpx.Request], httpx.Response]
+MakeUpstream = Callable[..., Upstream]  # the make_upstream fixture of conftest
+FixtureJson = Callable[[str], Any]
 
 
 @pytest.fixture
-def desk(make_upstream):
+def desk(make_upstream: MakeUpstream) -> Desk:
     """``desk(handler, **policy)`` → a ``ZendeskServiceDesk`` over a MockTransport."""
 
-    def build(handler, *, sleep=None, **policy: Any) -> ZendeskServiceDesk:
+    def build(handler: Handler, *, sleep: Sleep | None = None, **policy: Any) -> ZendeskServiceDesk:
         policy_ = SourcePolicy(batch_limit=100, **policy)
         upstream = make_upstream(
             "crm",
@@ -54,8 +67,8 @@ def desk(make_upstream):
     return build
 
 
-def ticket(fixture_json, **changes: Any) -> dict[str, Any]:
-    record = fixture_json("zendesk/ticket_1027.json")
+def ticket(fixture_json: FixtureJson, **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = fixture_json("zendesk/ticket_1027.json")
     record.update(changes)
     return record
 
@@ -67,7 +80,7 @@ def order_field(number: str) -> list[dict[str, Any]]:
 # Wire format -----------------------------------------------------------------------------
 
 
-def test_ticket_maps_to_canonical_case(fixture_json):
+def test_ticket_maps_to_canonical_case(fixture_json: FixtureJson) -> None:
     case = wire.case(ticket(fixture_json), FIELDS)
     assert case.id == case.number == "1027"
     assert case.subject == "Item arrived damaged"
@@ -91,7 +104,9 @@ def test_ticket_maps_to_canonical_case(fixture_json):
         ("closed", [], "Closed", True),
     ],
 )
-def test_status_uses_the_canonical_vocabulary(fixture_json, status, tags, canonical, closed):
+def test_status_uses_the_canonical_vocabulary(
+    fixture_json: FixtureJson, status: str, tags: list[str], canonical: str, closed: bool
+) -> None:
     case = wire.case(ticket(fixture_json, status=status, tags=tags), FIELDS)
     assert (case.status, case.closed) == (canonical, closed)
     assert case.closed_at == (datetime(2026, 5, 14, 16, 40, 11, tzinfo=UTC) if closed else None)
@@ -101,18 +116,20 @@ def test_status_uses_the_canonical_vocabulary(fixture_json, status, tags, canoni
     ("zendesk", "canonical"),
     [("urgent", "High"), ("high", "High"), ("normal", "Medium"), ("low", "Low"), (None, "Medium")],
 )
-def test_priority_maps_both_ways(fixture_json, zendesk, canonical):
+def test_priority_maps_both_ways(
+    fixture_json: FixtureJson, zendesk: str | None, canonical: str
+) -> None:
     assert wire.case(ticket(fixture_json, priority=zendesk), FIELDS).priority == canonical
     if zendesk not in ("urgent", None):
         assert wire.zendesk_priority(canonical) == zendesk
 
 
-def test_unknown_status_is_drift(fixture_json):
+def test_unknown_status_is_drift(fixture_json: FixtureJson) -> None:
     with pytest.raises(SourceBadResponse, match="status"):
         wire.case(ticket(fixture_json, status="deleted"), FIELDS)
 
 
-def test_user_maps_to_canonical_contact(fixture_json):
+def test_user_maps_to_canonical_contact(fixture_json: FixtureJson) -> None:
     contact = wire.contact(fixture_json("zendesk/user_230.json"))
     assert contact.id == "361000000230"
     assert (contact.first_name, contact.last_name) == ("Lena Maria", "Norman")
@@ -137,11 +154,11 @@ def test_user_maps_to_canonical_contact(fixture_json):
         (b"[]", None),
     ],
 )
-def test_read_zendesk_error(body, read):
+def test_read_zendesk_error(body: bytes, read: str | None) -> None:
     assert wire.read_zendesk_error(body) == read
 
 
-def test_api_token_auth_is_basic_email_slash_token():
+def test_api_token_auth_is_basic_email_slash_token() -> None:
     request = httpx.Request("GET", BASE)
     auth = api_token_auth("agent@example.com", Secret("tok"))
     sent = next(auth.auth_flow(request))
@@ -152,7 +169,7 @@ def test_api_token_auth_is_basic_email_slash_token():
 # Reads -----------------------------------------------------------------------------------
 
 
-async def test_show_many_splits_at_100_ids(desk, fixture_json):
+async def test_show_many_splits_at_100_ids(desk: Desk, fixture_json: FixtureJson) -> None:
     calls: list[list[str]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -168,7 +185,7 @@ async def test_show_many_splits_at_100_ids(desk, fixture_json):
     assert set(found) == set(ids)
 
 
-async def test_cases_by_number_accepts_leading_zeros(desk, fixture_json):
+async def test_cases_by_number_accepts_leading_zeros(desk: Desk, fixture_json: FixtureJson) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.params["ids"] == "1027"
         return httpx.Response(200, json={"tickets": [ticket(fixture_json)]})
@@ -177,7 +194,9 @@ async def test_cases_by_number_accepts_leading_zeros(desk, fixture_json):
     assert {key: case.id for key, case in found.items()} == {"00001027": "1027", "1027": "1027"}
 
 
-async def test_cases_by_order_number_batches_keys_into_one_search(desk, fixture_json):
+async def test_cases_by_order_number_batches_keys_into_one_search(
+    desk: Desk, fixture_json: FixtureJson
+) -> None:
     queries: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -214,7 +233,9 @@ async def test_cases_by_order_number_batches_keys_into_one_search(desk, fixture_
     }
 
 
-async def test_search_chunks_keys_and_follows_next_page_on_the_account_only(desk, fixture_json):
+async def test_search_chunks_keys_and_follows_next_page_on_the_account_only(
+    desk: Desk, fixture_json: FixtureJson
+) -> None:
     calls: list[httpx.URL] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -242,7 +263,7 @@ async def test_search_chunks_keys_and_follows_next_page_on_the_account_only(desk
         await desk(elsewhere).cases_by_contact(["1"], CALL)
 
 
-async def test_contacts_by_customer_id_and_email(desk, fixture_json):
+async def test_contacts_by_customer_id_and_email(desk: Desk, fixture_json: FixtureJson) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         user = fixture_json("zendesk/user_230.json")
         if request.url.path == "/api/v2/users/show_many.json":
@@ -260,7 +281,9 @@ async def test_contacts_by_customer_id_and_email(desk, fixture_json):
     assert {k: c.id for k, c in by_email.items()} == {"lena.norman@example.com": "361000000230"}
 
 
-async def test_throttled_search_waits_retry_after_then_succeeds(desk, fixture_json):
+async def test_throttled_search_waits_retry_after_then_succeeds(
+    desk: Desk, fixture_json: FixtureJson
+) -> None:
     waits: list[float] = []
     answers = iter(
         [
@@ -277,7 +300,7 @@ async def test_throttled_search_waits_retry_after_then_succeeds(desk, fixture_js
     assert list(found) == ["1027"]
 
 
-async def test_throttled_past_the_retries_is_source_throttled(desk):
+async def test_throttled_past_the_retries_is_source_throttled(desk: Desk) -> None:
     async def sleep(seconds: float) -> None:
         return None
 
@@ -369,7 +392,7 @@ DRAFT = CaseDraft(
 )
 
 
-async def test_open_case_creates_once_with_idempotency_key_and_external_id(desk):
+async def test_open_case_creates_once_with_idempotency_key_and_external_id(desk: Desk) -> None:
     fake = FakeZendesk()
     zd = desk(fake)
     ticket_id, created = await zd.open_case("wf-1", DRAFT, CALL)
@@ -390,7 +413,7 @@ async def test_open_case_creates_once_with_idempotency_key_and_external_id(desk)
     assert len(fake.tickets) == 1
 
 
-async def test_a_create_whose_answer_was_lost_is_retried_under_the_same_key(desk):
+async def test_a_create_whose_answer_was_lost_is_retried_under_the_same_key(desk: Desk) -> None:
     fake = FakeZendesk()
     fake.lose_next_answer = True
 
@@ -405,7 +428,7 @@ async def test_a_create_whose_answer_was_lost_is_retried_under_the_same_key(desk
     assert (ticket_id, created) == (str(next(iter(fake.tickets))), False)  # the replay says "hit"
 
 
-async def test_record_invalid_on_create_is_a_definite_refusal(desk):
+async def test_record_invalid_on_create_is_a_definite_refusal(desk: Desk) -> None:
     fake = FakeZendesk()
     draft = replace(DRAFT, contact_id="404")
     with pytest.raises(SourceBadResponse) as caught:
@@ -415,7 +438,7 @@ async def test_record_invalid_on_create_is_a_definite_refusal(desk):
     assert len([r for r in fake.requests if r.method == "POST"]) == 1
 
 
-async def test_comment_once_finds_the_first_comment_the_second_time(desk):
+async def test_comment_once_finds_the_first_comment_the_second_time(desk: Desk) -> None:
     fake = FakeZendesk()
     zd = desk(fake)
     ticket_id, _ = await zd.open_case("wf-4", DRAFT, CALL)
@@ -429,8 +452,81 @@ async def test_comment_once_finds_the_first_comment_the_second_time(desk):
     }
 
 
-async def test_comment_on_a_missing_ticket_is_not_found(desk):
+async def test_comment_on_a_missing_ticket_is_not_found(desk: Desk) -> None:
     with pytest.raises(NotFound):
         await desk(FakeZendesk()).comment_once("77", "[tag]", "x", CALL)
     with pytest.raises(NotFound):
         await desk(FakeZendesk()).comment_once("not-an-id", "[tag]", "x", CALL)
+
+
+# Against the sandbox, through the registry -----------------------------------------------
+
+SANDBOX = "http://sandbox.test/sandbox"
+
+
+def sandbox_config(crm: Plugin) -> SourcesConfig:
+    """Every role's default vendor against the sandbox, with ``crm`` as the service desk."""
+
+    def settings(plugin: Plugin) -> VendorSettings:
+        return VendorSettings(
+            base_url=f"{SANDBOX}/{plugin.sandbox_path}",
+            values={s.name: s.sandbox for s in plugin.settings if not s.secret},
+            secrets={s.name: Secret(s.sandbox) for s in plugin.settings if s.secret},
+        )
+
+    vendors = {role: plugin_for(role, name) for role, name in DEFAULT_VENDORS.items()}
+    vendors["crm"] = crm
+    return SourcesConfig({role: (p, settings(p)) for role, p in vendors.items()})
+
+
+def test_zendesk_is_a_crm_plugin_with_the_sandbox_fields() -> None:
+    assert plugin_for("crm", "zendesk") is ZENDESK
+    values = {s.name: s.sandbox for s in ZENDESK.settings}
+    assert values["ZENDESK_ORDER_FIELD_ID"] == str(ORDER_FIELD_ID_IN_SANDBOX)
+    assert values["ZENDESK_OMS_ORDER_ID_FIELD_ID"] == str(OMS_FIELD_ID_IN_SANDBOX)
+    secret = next(s for s in ZENDESK.settings if s.name == "ZENDESK_API_TOKEN")
+    assert secret.secret
+
+
+async def test_zendesk_and_salesforce_show_the_same_cases_of_an_order(
+    sandbox_app: Starlette, world: World
+) -> None:
+    orders = [o for o in world.orders if o.cases][:25]
+    numbers = [o.name for o in orders]
+    customers = sorted({str(o.customer.shopify_id) for o in orders})
+    transport = httpx.ASGITransport(app=sandbox_app)
+    answers: dict[str, tuple[dict[str, list[CrmCase]], dict[str, CrmContact]]] = {}
+    for plugin in (SALESFORCE, ZENDESK):
+        async with open_sources(sandbox_config(plugin), transport=transport) as sources:
+            cases = await sources.crm.cases_by_order_number(numbers, CallContext("req-zd"))
+            contacts = await sources.crm.contacts_by_oms_customer(customers, CallContext("req-zd"))
+        answers[plugin.name] = (cases, contacts)
+
+    def substance(cases: dict[str, list[CrmCase]]) -> dict[str, list[tuple[str, str, bool, str]]]:
+        return {
+            number: [(c.subject, c.status, c.closed, c.priority) for c in found]
+            for number, found in cases.items()
+        }
+
+    sf_cases, sf_contacts = answers["salesforce"]
+    zd_cases, zd_contacts = answers["zendesk"]
+    assert set(zd_cases) == set(numbers)
+    assert substance(zd_cases) == substance(sf_cases)
+    for number in numbers:
+        assert [int(c.number) for c in zd_cases[number]] == [
+            int(c.number) for c in sf_cases[number]
+        ]
+    assert {k: (c.email, c.name) for k, c in zd_contacts.items()} == {
+        k: (c.email, c.name) for k, c in sf_contacts.items()
+    }
+
+
+async def test_one_search_call_for_a_page_of_orders(sandbox_app: Starlette, world: World) -> None:
+    numbers = [o.name for o in world.orders if o.cases][:25]
+    stats = sandbox_app.state.stats
+    stats.reset()
+    transport = httpx.ASGITransport(app=sandbox_app)
+    async with open_sources(sandbox_config(ZENDESK), transport=transport) as sources:
+        await sources.crm.cases_by_order_number(numbers, CallContext("req-zd"))
+    by_route = stats.snapshot()["crm"]["by_route"]
+    assert by_route == {"GET /zendesk/api/v2/search.json": 1}
