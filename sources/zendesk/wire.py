@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import SourceBadResponse
+from ..isotime import iso_timestamp
 from ..models import CrmCase, CrmContact
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "custom_field",
     "list_page",
     "read_zendesk_error",
-    "zd_datetime",
     "zendesk_priority",
 ]
 
@@ -61,17 +60,6 @@ class TicketFields:
 
 def _drift(detail: str) -> SourceBadResponse:
     return SourceBadResponse("crm", f"unexpected Zendesk payload: {detail}")
-
-
-def zd_datetime(value: Any) -> datetime:
-    """``2026-06-03T13:12:44Z`` → aware UTC datetime."""
-    if not isinstance(value, str):
-        raise _drift(f"bad datetime {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _drift(f"bad datetime {value!r}") from exc
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def list_page(payload: Any, collection: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -170,8 +158,8 @@ def case(record: dict[str, Any], fields: TicketFields) -> CrmCase:
             if isinstance(priority, str)
             else "Medium",
             origin=_origin(record),
-            opened_at=zd_datetime(record["created_at"]),
-            closed_at=zd_datetime(record["updated_at"]) if closed else None,
+            opened_at=iso_timestamp(record["created_at"], "crm"),
+            closed_at=iso_timestamp(record["updated_at"], "crm") if closed else None,
             contact_id=_text(record.get("requester_id")),
             order_number=custom_field(record, fields.order_number),
             oms_order_id=custom_field(record, fields.oms_order_id),
