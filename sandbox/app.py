@@ -30,6 +30,8 @@ from sandbox.web.guard import SystemGuard
 from sandbox.web.replies import base_url, json_reply
 from sandbox.web.stats import Stats
 from sandbox.world import WorldWriter, generate_world
+from sandbox.zendesk.routes import zendesk_routes
+from sandbox.zendesk.store import ZendeskStore
 
 
 def create_sandbox_app(config: SandboxConfig) -> Starlette:
@@ -59,6 +61,9 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
         *dynamics_routes(SystemGuard("erp", stats, faults), dynamics_store, writer, creds),
         *oms_routes(SystemGuard("oms", stats, faults), writer, creds.oms_access_token, bucket),
         *crm_routes(SystemGuard("crm", stats, faults), CrmStore(world), writer, creds),
+        # Zendesk plays the same role as Salesforce over the same cases: faults and
+        # stats set for "crm" apply to both.
+        *zendesk_routes(SystemGuard("crm", stats, faults), ZendeskStore(world), writer, creds),
         *carrier_routes(SystemGuard("carrier", stats, faults), world, creds),
         *idp_routes(key, config.issuer),
         *control_routes(stats, faults, writer),
@@ -84,6 +89,7 @@ def create_standalone_app(config: SandboxConfig) -> Starlette:
                 "dynamics": f"{root}/dynamics",
                 "oms": f"{root}/oms",
                 "crm": f"{root}/crm",
+                "zendesk": f"{root}/zendesk",
                 "carrier": f"{root}/carrier",
                 "idp": f"{root}/idp",
                 "jwks_uri": f"{root}/idp/.well-known/jwks.json",

@@ -17,6 +17,8 @@ class SandboxCredentials:
     oms_access_token: str = "shpat_sandbox_order360"
     crm_client_id: str = "order360-sandbox"
     crm_client_secret: str = "sandbox-crm-secret"
+    zendesk_email: str = "order360@sandbox.zendesk.test"
+    zendesk_api_token: str = "sandbox-zendesk-token"
     fedex_client_id: str = "order360-fedex"
     fedex_client_secret: str = "sandbox-fedex-secret"
     easypost_api_key: str = "EZTK_sandbox_order360"

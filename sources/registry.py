@@ -27,6 +27,7 @@ from .roles import Carriers, Erp, OrderSystem, Role, ServiceDesk
 from .salesforce.plugin import SALESFORCE
 from .sap.plugin import SAP
 from .shopify.plugin import SHOPIFY
+from .zendesk.plugin import ZENDESK
 
 __all__ = [
     "DEFAULT_VENDORS",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 SOURCE_NAMES: tuple[SourceName, ...] = ("oms", "erp", "crm", "carrier")
-PLUGINS: tuple[Plugin, ...] = (SHOPIFY, SAP, DYNAMICS, SALESFORCE, CARRIERS)
+PLUGINS: tuple[Plugin, ...] = (SHOPIFY, SAP, DYNAMICS, SALESFORCE, ZENDESK, CARRIERS)
 """Every vendor Order360 can talk to, one row each."""
 DEFAULT_VENDORS: Mapping[Role, str] = {
     "oms": "shopify",

@@ -73,13 +73,7 @@ def _account(a: Account) -> Record:
 
 def _case(c: Case) -> Record:
     customer = c.customer
-    if c.written:
-        # As the client wrote them: nothing is filled in from the order.
-        order_number, shopify_id = c.order_number, c.shopify_order_id
-    else:
-        order_number = c.order.name if c.order is not None else None
-        # Shopify-Salesforce connectors store the Shopify order id next to its name.
-        shopify_id = str(c.order.shopify_id) if c.order is not None else None
+    order_number, shopify_id = c.order_keys
     web = customer is not None and c.origin == "Web" and not c.written
     return {
         "Id": c.id,

@@ -15,7 +15,7 @@ from typing import Any
 from sandbox.crm.errors import SalesforceError
 from sandbox.crm.sobject_input import bad_request, fields, require
 from sandbox.crm.store import INTEGRATION_USER, CrmStore
-from sandbox.world import Case, CaseComment, Customer, Order, WorldWriter
+from sandbox.world import Case, CaseComment, Customer, WorldWriter
 
 EXTERNAL_ID = "Order360_Request_Id__c"
 _ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
@@ -87,15 +87,6 @@ class CrmWrites:
             raise bad_request("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
         return customer
 
-    def _order(self, number: str | None, shopify_id: str | None) -> Order | None:
-        """The order the case's text fields name, if the world has it."""
-        world = self._writer.world
-        if number and number in world.order_by_name:
-            return world.order_by_name[number]
-        if shopify_id and shopify_id.isdigit():
-            return world.order_by_id.get(int(shopify_id))
-        return None
-
     def _insert_case(self, values: dict[str, Any]) -> Case:
         writer = self._writer
         now = writer.now()
@@ -113,7 +104,9 @@ class CrmWrites:
             case_type=values.get("Type") or "",
             reason=values.get("Reason") or "",
             customer=self._contact(values),
-            order=self._order(values.get("Order_Number__c"), values.get("Shopify_Order_Id__c")),
+            order=writer.order_named(
+                values.get("Order_Number__c"), values.get("Shopify_Order_Id__c")
+            ),
             created_at=now,
             closed_at=now if status == "Closed" else None,
             owner_id=INTEGRATION_USER,
@@ -154,7 +147,7 @@ class CrmWrites:
                 case.closed_at = None
         case.written = True
         case.modified_at = now
-        order = self._order(case.order_number, case.shopify_order_id)
+        order = self._writer.order_named(case.order_number, case.shopify_order_id)
         self._writer.move_case(case, customer, order)
         self._writer.case_changed(case)
 

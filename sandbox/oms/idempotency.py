@@ -1,47 +1,25 @@
-"""`Idempotency-Key` on Shopify creates: a replay returns the first result, never a second.
+"""`Idempotency-Key` on Shopify creates (`sandbox.web.idempotency`), refused Shopify's way.
 
 Shopify's newer APIs dedupe mutations by an idempotency key; the sandbox honours
 the header on REST creates too, so a client that lost an answer can safely
-retry. A key is remembered with a fingerprint of the request (the target and
-the JSON body): the same key with another request is refused with 422. Only
-successful creates are remembered, so a request refused for bad input can be
-corrected and resent under the same key.
+retry. The same key with another request is refused with 422.
 """
 
 from __future__ import annotations
 
-import json
-from collections import OrderedDict
-from typing import Any
-
 from sandbox.oms.errors import ShopifyError
+from sandbox.web.idempotency import HEADER, IdempotencyKeys, KeyReused, fingerprint
 
-HEADER = "idempotency-key"
+__all__ = ["HEADER", "REUSED", "ShopifyKeys", "fingerprint"]
+
 REUSED = "Idempotency key reused with different parameters"
 
 
-def fingerprint(target: str, body: Any) -> str:
-    """A stable digest of a request: key order and whitespace do not matter."""
-    return f"{target} {json.dumps(body, sort_keys=True, separators=(',', ':'))}"
-
-
-class IdempotencyKeys:
-    """(scope, key) -> (fingerprint, created object); oldest forgotten past `capacity`."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._seen: OrderedDict[tuple[str, str], tuple[str, object]] = OrderedDict()
+class ShopifyKeys(IdempotencyKeys):
+    """Idempotency keys whose reuse for another request is Shopify's 422."""
 
     def replay(self, scope: str, key: str, print_: str) -> object | None:
-        """The object a key already created, None if the key is new; 422 on a mismatch."""
-        entry = self._seen.get((scope, key))
-        if entry is None:
-            return None
-        if entry[0] != print_:
-            raise ShopifyError(422, {"base": [REUSED]})
-        return entry[1]
-
-    def remember(self, scope: str, key: str, print_: str, created: object) -> None:
-        self._seen[(scope, key)] = (print_, created)
-        while len(self._seen) > self._capacity:
-            self._seen.popitem(last=False)
+        try:
+            return super().replay(scope, key, print_)
+        except KeyReused as exc:
+            raise ShopifyError(422, {"base": [REUSED]}) from exc

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.oms.idempotency import HEADER, IdempotencyKeys, fingerprint
+from sandbox.oms.idempotency import HEADER, ShopifyKeys, fingerprint
 from sandbox.oms.input import root
 from sandbox.oms.new_order import build_order
 from sandbox.oms.refunds import build_refund, calculation_json, check_request, requested_lines
@@ -34,7 +34,7 @@ class OmsWrites:
         self._writer = writer
         self._order_or_404 = order_or_404
         self._render_order = render_order
-        self._keys = IdempotencyKeys()
+        self._keys = ShopifyKeys()
 
     def calculate(self, request: Request, body: Any) -> Response:
         """The refund Shopify would suggest; changes nothing."""

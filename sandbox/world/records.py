@@ -141,6 +141,16 @@ class Case:
         return self.status == "Closed"
 
     @property
+    def order_keys(self) -> tuple[str | None, str | None]:
+        """(order number, Shopify order id) as a CRM holds them: as a client wrote them,
+        else the order's own (Shopify connectors store the id next to the name)."""
+        if self.written:
+            return self.order_number, self.shopify_order_id
+        if self.order is None:
+            return None, None
+        return self.order.name, str(self.order.shopify_id)
+
+    @property
     def last_modified(self) -> datetime.datetime:
         stamps = [self.created_at, *(c.created_at for c in self.comments)]
         if self.closed_at is not None:

@@ -166,6 +166,15 @@ class WorldWriter:
         n = len(self.world.cases)
         return sf_id("500", n + 1), f"{1001 + n:08d}"
 
+    def order_named(self, number: str | None, shopify_id: str | None) -> Order | None:
+        """The order a case's text fields name (its number, else its Shopify id), if any."""
+        world = self.world
+        if number and number in world.order_by_name:
+            return world.order_by_name[number]
+        if shopify_id and shopify_id.isdigit():
+            return world.order_by_id.get(int(shopify_id))
+        return None
+
     def next_comment_id(self) -> str:
         return sf_id("00a", len(self.world.comments) + 1)
 

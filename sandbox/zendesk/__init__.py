@@ -1,0 +1,1 @@
+"""Zendesk Support API v2 over the generated world (tickets, users, comments)."""
