@@ -225,8 +225,9 @@ class _Reader:
         return parsed
 
 
-def _vendors(read: _Reader) -> dict[Role, VendorChoice]:
-    """The vendor of each role and the settings it declares (sandbox values by default)."""
+def _vendors(read: _Reader, *, sandbox: bool) -> dict[Role, VendorChoice]:
+    """The vendor of each role and the settings it declares (sandbox values by default;
+    one that only makes sense against the bundled sandbox must be set otherwise)."""
     chosen: dict[Role, VendorChoice] = {}
     for role in SOURCE_NAMES:
         name = read.required(ROLE_SETTINGS[role], DEFAULT_VENDORS[role])
@@ -239,9 +240,16 @@ def _vendors(read: _Reader) -> dict[Role, VendorChoice]:
         values: dict[str, str] = {}
         secrets: dict[str, Secret] = {}
         for setting in plugin.settings:
-            fallback = setting.default if setting.default is not None else setting.sandbox
+            # Against the sandbox its own values; otherwise the vendor's default, and the
+            # sandbox's value where the vendor has none (as for every credential so far).
+            if sandbox and setting.sandbox:
+                fallback = setting.sandbox
+            else:
+                fallback = setting.default if setting.default is not None else setting.sandbox
             raw = read.text(setting.name, fallback) or ""
-            if setting.name.endswith("_URL") and raw:
+            if SANDBOX_PLACEHOLDER in raw and not sandbox:
+                raise SettingsError(f"{PREFIX}{setting.name}: required with upstream URLs set")
+            if setting.name.endswith("_URL") and raw and SANDBOX_PLACEHOLDER not in raw:
                 raw = read.url(setting.name, raw) or ""
             if setting.secret:
                 secrets[setting.name] = Secret(raw)
@@ -307,7 +315,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     if given and len(given) != len(urls):
         missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
         raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
-    vendors = _vendors(read)
+    vendors = _vendors(read, sandbox=not given)
     sources = None
     if given:
         sources = SourcesConfig(

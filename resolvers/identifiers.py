@@ -11,10 +11,12 @@ a malformed id is the caller's ``BAD_USER_INPUT``, never an upstream error.
 from __future__ import annotations
 
 __all__ = [
+    "CUSTOMER_PREFIX",
     "LINE_PREFIX",
     "MAX_NUMBER_LENGTH",
     "ORDER_PREFIX",
     "InvalidIdentifier",
+    "customer_id",
     "is_workflow_id",
     "line_id",
     "native_line_id",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 ORDER_PREFIX = "shopify:Order:"
+CUSTOMER_PREFIX = "shopify:Customer:"
 LINE_PREFIX = "shopify:LineItem:"
 MAX_NUMBER_LENGTH = 32
 """Longer than any order name an OMS issues; a bound before the value reaches a URL."""
@@ -71,6 +74,11 @@ def native_line_id(raw: str) -> str:
 def order_id(native: str) -> str:
     """The global id of an OMS order."""
     return f"{ORDER_PREFIX}{native}"
+
+
+def customer_id(native: str) -> str:
+    """The global id of an order system's customer."""
+    return f"{CUSTOMER_PREFIX}{native}"
 
 
 def line_id(native: str) -> str:

@@ -8,7 +8,7 @@ from sources import CrmContact, SourceError, WorkflowKind, WorkflowStatus
 
 from .context import Info
 from .errors import BadUserInput, CodedError, Forbidden
-from .identifiers import InvalidIdentifier, is_workflow_id, native_order_id
+from .identifiers import CUSTOMER_PREFIX, InvalidIdentifier, is_workflow_id, native_order_id
 from .inputs import refund_ask
 from .loads import Load, free, looks_up
 from .lookup import find_order
@@ -117,7 +117,8 @@ class Query:
         return await list_orders(info, first=first, after=after, filter=filter)
 
     @strawberry.field(
-        description="One customer by id (sfdc:Contact:<id> or shopify:Customer:<id>) or e-mail.",
+        description="One customer by id (the service desk's, e.g. sfdc:Contact:<id>, or "
+        "shopify:Customer:<id>) or e-mail.",
         extensions=requires("orders:read"),
         metadata=looks_up(Load.CRM_CONTACT),
     )
@@ -137,16 +138,14 @@ class Query:
             contact = (await context.sources.crm.contacts_by_email([email], context.call)).get(
                 email.lower()
             )
-        elif str(id).startswith("sfdc:Contact:"):
-            contact = await loaders.contact_by_id.load(str(id).removeprefix("sfdc:Contact:"))
-        elif str(id).startswith("shopify:Customer:"):
+        elif str(id).startswith(prefix := context.sources.crm.contact_id_prefix):
+            contact = await loaders.contact_by_id.load(str(id).removeprefix(prefix))
+        elif str(id).startswith(CUSTOMER_PREFIX):
             contact = await loaders.contact_by_oms_customer.load(
-                str(id).removeprefix("shopify:Customer:")
+                str(id).removeprefix(CUSTOMER_PREFIX)
             )
         else:
-            raise BadUserInput(
-                "id is not a customer id (sfdc:Contact:<id> or shopify:Customer:<id>)."
-            )
+            raise BadUserInput(f"id is not a customer id ({prefix}<id> or {CUSTOMER_PREFIX}<id>).")
         if contact is None:
             raise CustomerNotFound("No customer matches.")
         return Customer.of(contact, None)

@@ -1,8 +1,9 @@
 """Input checks that run before anything reaches an upstream, a URL, a body or the journal.
 
-Limits follow the vendors' own where a field ends up in their records (Salesforce Case
-``Subject`` 255 and ``Description`` 32,000 characters, ``CaseComment.CommentBody``
-4,000) and our own cap on every other free-text field. Every string must be valid
+Limits follow the strictest of the supported vendors where a field ends up in their
+records (a case's subject 255, description 32,000 and comment 4,000 characters:
+Salesforce's, below Zendesk's), so an input accepted here fits whichever vendor plays
+the role; our own cap applies to every other free-text field. Every string must be valid
 Unicode (a lone UTF-16 surrogate cannot be encoded as UTF-8, so it would fail later in
 a URL, a JSON body or a database driver) and free of control characters other than
 tab and line breaks. Amounts must be finite, positive and no finer than the currency's
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 LIMITS = {
-    "subject": 255,  # Salesforce Case.Subject
+    "subject": 255,  # service desks: Salesforce Case.Subject (the strictest)
     "description": 32_000,  # Salesforce Case.Description
     "body": 4_000,  # Salesforce CaseComment.CommentBody
     "note": 1_000,  # our cap: a refund note ends up in Shopify and the audit log

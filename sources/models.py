@@ -313,6 +313,13 @@ class CrmContact:
     phone: str | None
     loyalty_tier: str | None
     oms_customer_id: str | None
+    id_prefix: str = "crm:Contact:"
+    """Begins the contact's global id; each service desk sets its own (``sfdc:Contact:``)."""
+
+    @property
+    def global_id(self) -> str:
+        """The id clients see and give back: the service desk's prefix and its own id."""
+        return f"{self.id_prefix}{self.id}"
 
     @property
     def name(self) -> str:

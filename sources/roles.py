@@ -143,6 +143,9 @@ class Erp(Protocol):
 class ServiceDesk(Protocol):
     """The CRM or service desk: customers as it knows them, and their cases."""
 
+    contact_id_prefix: str
+    """How its contacts' global ids begin (``CrmContact.global_id``)."""
+
     async def contacts_by_oms_customer(
         self, customer_ids: Sequence[str], call: CallContext
     ) -> dict[str, CrmContact]:

@@ -17,7 +17,7 @@ from .money import Money
 __all__ = ["ErpSalesOrder", "Invoice", "Refund"]
 
 
-@strawberry.type(description="The ERP's sales order for this order (SAP A_SalesOrder).")
+@strawberry.type(description="The ERP's sales order for this order.")
 class ErpSalesOrder:
     """GraphQL face of an ERP sales order."""
 
@@ -27,7 +27,9 @@ class ErpSalesOrder:
         "or PENDING."
     )
     net_amount: Money = strawberry.field(description="Net amount (before tax) the ERP holds.")
-    created_at: datetime = strawberry.field(description="Sales order date (midnight UTC).")
+    created_at: datetime = strawberry.field(
+        description="When the ERP booked the order (midnight UTC where it keeps a date only)."
+    )
 
     @classmethod
     def of(cls, order: ErpSalesOrderModel) -> ErpSalesOrder:

@@ -21,13 +21,15 @@ if TYPE_CHECKING:
 __all__ = ["Case", "visible_cases"]
 
 
-@strawberry.type(description="A customer service case (Salesforce Case).")
+@strawberry.type(description="A customer service case, as the service desk holds it.")
 class Case:
     """GraphQL face of a CRM case."""
 
     record: strawberry.Private[CrmCase]
 
-    @strawberry.field(description="Case number, e.g. 00001027.")
+    @strawberry.field(
+        description="Case number as the service desk quotes it, e.g. 00001027 or 1027."
+    )
     def number(self) -> str:
         """The CRM case number."""
         return self.record.number

@@ -9,6 +9,7 @@ import strawberry
 from sources import CrmContact, OmsCustomer
 
 from ..context import Info
+from ..identifiers import customer_id
 from ..loads import Load, looks_up, reads
 from ..permissions import requires
 
@@ -31,12 +32,15 @@ class Customer:
         """A customer from the CRM contact and/or the OMS customer block."""
         return cls(contact=contact, oms=oms)
 
-    @strawberry.field(description="Customer id: sfdc:Contact:<id>, or shopify:Customer:<id>.")
+    @strawberry.field(
+        description="Customer id: the service desk's (sfdc:Contact:<id> for Salesforce, "
+        "zendesk:User:<id> for Zendesk), or shopify:Customer:<id>."
+    )
     def id(self) -> strawberry.ID:
-        """The CRM id when the CRM knows the customer."""
+        """The service desk's id when it knows the customer, else the order system's."""
         if self.contact:
-            return strawberry.ID(f"sfdc:Contact:{self.contact.id}")
-        return strawberry.ID(f"shopify:Customer:{self.oms.id if self.oms else ''}")
+            return strawberry.ID(self.contact.global_id)
+        return strawberry.ID(customer_id(self.oms.id if self.oms else ""))
 
     @strawberry.field(description="Full name.")
     def name(self) -> str:

@@ -19,10 +19,11 @@ from ..batching import chunk_keys
 from ..call import CallContext
 from ..http import Upstream
 from ..models import ErpBillingDocument, ErpSalesOrder, StockLevel
+from ..odata import odata_literal
 from . import wire
 from .config import DynamicsConfig
 
-__all__ = ["DynamicsReads", "odata_string"]
+__all__ = ["DynamicsReads"]
 
 DATA = "data"
 _SALES_SELECT = (
@@ -41,11 +42,6 @@ _INVOICE_SELECT = (
 _STOCK_SELECT = (
     "dataAreaId,ItemNumber,InventorySiteId,InventoryWarehouseId,AvailablePhysicalQuantity"
 )
-
-
-def odata_string(value: str) -> str:
-    """An OData string literal: single quotes, with embedded quotes doubled."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 class DynamicsReads:
@@ -108,17 +104,17 @@ class DynamicsReads:
         """Every row of ``entity_set`` whose ``key_property`` is one of ``keys``."""
         if not keys:
             return []
-        company = f"dataAreaId eq {odata_string(self._config.company)}"
+        company = f"dataAreaId eq {odata_literal(self._config.company)}"
         chunks = chunk_keys(
             keys,
-            lambda key: f"{key_property} eq {odata_string(key)}",
+            lambda key: f"{key_property} eq {odata_literal(key)}",
             max_keys=self._upstream.policy.batch_limit,
             max_bytes=self._config.max_query_bytes - self._fixed_query_bytes(select, company),
             separator_bytes=len("%20or%20"),
         )
         requests = []
         for chunk in chunks:
-            ors = " or ".join(f"{key_property} eq {odata_string(key)}" for key in chunk)
+            ors = " or ".join(f"{key_property} eq {odata_literal(key)}" for key in chunk)
             params = self._params(select, f"{company} and ({ors})")
             requests.append(self._read_all(f"{DATA}/{entity_set}", params, call))
         pages = await asyncio.gather(*requests)

@@ -10,7 +10,7 @@ from ..http import Upstream
 from ..models import CaseDraft
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import CrmClient
-from .wire import read_salesforce_error
+from .wire import CONTACT_ID_PREFIX, read_salesforce_error
 from .writes import CrmWrites
 
 __all__ = ["SALESFORCE", "SalesforceServiceDesk"]
@@ -18,6 +18,8 @@ __all__ = ["SALESFORCE", "SalesforceServiceDesk"]
 
 class SalesforceServiceDesk(CrmClient, CrmWrites):
     """Salesforce: the reads of ``CrmClient``, cases and comments of ``CrmWrites``."""
+
+    contact_id_prefix = CONTACT_ID_PREFIX
 
     def __init__(self, upstream: Upstream, config: CrmConfig) -> None:
         CrmClient.__init__(self, upstream, config)

@@ -46,6 +46,10 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+CONTACT_ID_PREFIX = "sfdc:Contact:"
+"""How a Salesforce contact's id begins in Order360's API."""
+
+
 def contact(record: dict[str, Any]) -> CrmContact:
     """A ``Contact`` record → ``CrmContact``."""
     try:
@@ -58,6 +62,7 @@ def contact(record: dict[str, Any]) -> CrmContact:
             phone=_str_or_none(record.get("Phone")),
             loyalty_tier=_str_or_none(record.get("Loyalty_Tier__c")),
             oms_customer_id=_str_or_none(record.get("Shopify_Customer_Id__c")),
+            id_prefix=CONTACT_ID_PREFIX,
         )
     except KeyError as exc:
         raise _drift(f"Contact without {exc}") from exc

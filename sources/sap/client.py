@@ -18,9 +18,10 @@ from ..call import CallContext
 from ..config import ErpConfig
 from ..http import Upstream
 from ..models import ErpBillingDocument, ErpSalesOrder, StockLevel
+from ..odata import odata_literal
 from . import wire
 
-__all__ = ["ErpClient", "odata_literal"]
+__all__ = ["ErpClient"]
 
 SALES = "/sap/opu/odata/sap/API_SALES_ORDER_SRV"
 BILLING = "/sap/opu/odata/sap/API_BILLING_DOCUMENT_SRV"
@@ -61,11 +62,6 @@ _BILLING_SELECT = ",".join(
         "YY1_OMSRefundID_BDH",
     ]
 )
-
-
-def odata_literal(value: str) -> str:
-    """An OData v2 string literal: single quotes, with embedded quotes doubled."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 class ErpClient:

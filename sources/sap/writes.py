@@ -18,7 +18,7 @@ from ..call import CallContext
 from ..errors import SourceBadResponse
 from ..http import Upstream
 from ..models import Money
-from .client import odata_literal
+from ..odata import odata_literal
 from .wire import entity_results
 
 __all__ = ["CREDIT_MEMOS", "RETURNS", "ErpWrites"]

@@ -14,7 +14,7 @@ from ..models import CaseDraft
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import ZendeskReads
 from .config import ZendeskConfig
-from .wire import read_zendesk_error, zendesk_priority
+from .wire import CONTACT_ID_PREFIX, read_zendesk_error, zendesk_priority
 from .writes import ZendeskWrites
 
 __all__ = ["ZENDESK", "ZendeskServiceDesk", "api_token_auth"]
@@ -25,6 +25,8 @@ ORDER360_TAG = "order360"
 
 class ZendeskServiceDesk(ZendeskReads, ZendeskWrites):
     """Zendesk Support: the reads of ``ZendeskReads``, tickets and notes of ``ZendeskWrites``."""
+
+    contact_id_prefix = CONTACT_ID_PREFIX
 
     def __init__(self, upstream: Upstream, config: ZendeskConfig) -> None:
         ZendeskReads.__init__(self, upstream, config)
@@ -42,9 +44,9 @@ class ZendeskServiceDesk(ZendeskReads, ZendeskWrites):
             fields.append({"id": self._config.oms_order_id_field_id, "value": draft.oms_order_id})
         ticket: dict[str, Any] = {
             "subject": draft.subject,
-            # The first comment is the ticket's description; private, so that opening a
-            # case about an order does not e-mail the customer.
-            "comment": {"body": draft.description, "public": False},
+            # The first comment is the ticket's description (Zendesk refuses a blank one);
+            # private, so that opening a case about an order does not e-mail the customer.
+            "comment": {"body": draft.description or draft.subject, "public": False},
             "priority": zendesk_priority(draft.priority),
             "custom_fields": fields,
             "tags": [ORDER360_TAG],

@@ -98,6 +98,10 @@ def _split_name(name: str) -> tuple[str | None, str]:
     return (first or None), last
 
 
+CONTACT_ID_PREFIX = "zendesk:User:"
+"""How a Zendesk user's id begins in Order360's API."""
+
+
 def contact(record: dict[str, Any]) -> CrmContact:
     """A Zendesk user → ``CrmContact`` (``external_id`` is the order system's customer id)."""
     try:
@@ -113,6 +117,7 @@ def contact(record: dict[str, Any]) -> CrmContact:
             phone=_text(record.get("phone")),
             loyalty_tier=_text(tier),
             oms_customer_id=_text(record.get("external_id")),
+            id_prefix=CONTACT_ID_PREFIX,
         )
     except KeyError as exc:
         raise _drift(f"user without {exc}") from exc

@@ -73,6 +73,37 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     assert settings.sandbox.seed == 8
 
 
+def test_each_role_takes_the_vendor_chosen_with_the_sandbox_values() -> None:
+    environ = {"ORDER360_ERP": "dynamics", "ORDER360_SERVICE_DESK": "Zendesk"}
+    settings = load_settings(environ, env_file=None).with_sandbox_at("http://127.0.0.1:8000")
+    assert settings.sources is not None
+    vendors = settings.sources.vendors
+    assert {role: plugin.name for role, (plugin, _) in vendors.items()} == {
+        "oms": "shopify",
+        "erp": "dynamics",
+        "crm": "zendesk",
+        "carrier": "fedex-easypost",
+    }
+    _, erp = vendors["erp"]
+    assert erp.base_url == "http://127.0.0.1:8000/sandbox/dynamics"
+    # The token endpoint is the sandbox's, not Microsoft's: the sandbox runs offline.
+    assert erp.value("DYNAMICS_TOKEN_URL").startswith("http://127.0.0.1:8000/sandbox/dynamics/")
+    _, crm = vendors["crm"]
+    assert crm.base_url == "http://127.0.0.1:8000/sandbox/zendesk"
+    assert crm.value("ZENDESK_OMS_ORDER_ID_FIELD_ID")
+
+
+def test_a_sandbox_only_value_must_be_set_with_upstream_urls() -> None:
+    environ = {
+        f"ORDER360_{name}_URL": f"https://{name.lower()}.example"
+        for name in ("ERP", "OMS", "CRM", "CARRIER")
+    } | {"ORDER360_JWKS_URL": "https://idp.example/jwks", "ORDER360_ERP": "dynamics"}
+    settings = load_settings(environ, env_file=None)
+    assert settings.sources is not None
+    _, erp = settings.sources.vendors["erp"]
+    assert erp.value("DYNAMICS_TOKEN_URL") == ""  # derived from the tenant: Entra ID
+
+
 def test_secrets_do_not_show_in_repr() -> None:
     settings = load_settings({}, env_file=None).with_sandbox_at("http://127.0.0.1:1")
     assert "sandbox-erp-password" not in repr(settings.sources)

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gateway.app import create_app
 from gateway.settings import load_settings
 from sandbox import SandboxConfig, create_standalone_app, issue_token
+from tests.vendors import COMBINATIONS as VENDORS
+from tests.vendors import vendor_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -57,7 +59,20 @@ async def _drop_schema(schema: str) -> None:
         await engine.dispose()
 
 
-@dataclass
+# The journal backends crossed with the vendor combinations: each combination runs every
+# process test, each backend too (SQLite always, PostgreSQL where reachable).
+COMBINATIONS = {
+    "sqlite-sap-salesforce": ("sqlite", vendor_env(SANDBOX, **VENDORS["sap-salesforce"])),
+    "postgresql-dynamics-zendesk": (
+        "postgresql",
+        vendor_env(SANDBOX, **VENDORS["dynamics-zendesk"]),
+    ),
+}
+BOOKED = ("credit", "return", "case", "comment")
+"""What the systems booked, whichever vendor's API it came through (``Rig.writes``)."""
+
+
+@dataclass(repr=False)
 class Rig:
     """A sandbox of its own, and the gateway (re)started over one journal."""
 
@@ -66,8 +81,15 @@ class Rig:
     key: RSAKey
     database_url: str
     world: Any
+    vendors: dict[str, str]
     gateway: httpx.AsyncClient | None = None
     _stop: Any = None
+    _marks: dict[str, int] | None = None
+
+    def __repr__(self) -> str:
+        # Hypothesis prints a failing test's arguments: the world behind a generated
+        # repr takes minutes to print and hides the failure.
+        return f"Rig({self.database_url.split('?')[0]!r})"
 
     def sandbox_client(self) -> httpx.AsyncClient:
         """A client for the sandbox's vendor APIs, authenticated as the ERP user."""
@@ -100,6 +122,7 @@ class Rig:
             "ORDER360_RETURN_WINDOW_DAYS": "3650",
             "ORDER360_PARKED_RETRY_SECONDS": "0",
             "ORDER360_CACHE_TTL_SECONDS": "60",
+            **self.vendors,
             **overrides,
         }
         app = create_app(
@@ -151,10 +174,28 @@ class Rig:
         body: dict[str, Any] = response.json()
         return body
 
+    def _booked(self) -> dict[str, int]:
+        world = self.world
+        kinds = (world.credit_memo_requests, world.customer_returns, world.cases, world.comments)
+        return {kind: len(rows) for kind, rows in zip(BOOKED, kinds, strict=True)}
+
+    def mark(self) -> None:
+        """Count what the systems book from here on (``writes()["booked"]``)."""
+        self._marks = self._booked()
+
+    async def reset_counts(self) -> None:
+        """Count calls and bookings from here on."""
+        await self.sandbox.post("/stats/reset")
+        self.mark()
+
     async def writes(self) -> dict[str, dict[str, int]]:
-        """Write counts by route, per system, since the last reset."""
+        """Write counts by route, per system, since the last reset; and, under
+        ``booked`` when anything was, the credits, returns, cases and comments the systems
+        booked since ``mark`` (the same whichever vendor's API they came through)."""
         stats = (await self.sandbox.get("/stats")).json()
-        return {
+        marks = self._marks or {kind: 0 for kind in BOOKED}
+        booked = {k: n - marks[k] for k, n in self._booked().items() if n != marks[k]}
+        return ({"booked": booked} if booked else {}) | {
             system: {
                 route: count
                 for route, count in counters["by_route"].items()
@@ -164,10 +205,11 @@ class Rig:
         }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=list(COMBINATIONS))
 async def rig(request: pytest.FixtureRequest, signing_key: RSAKey) -> AsyncIterator[Rig]:
     schema = f"order360_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "postgresql":
+    backend, vendors = COMBINATIONS[request.param]
+    if backend == "postgresql":
         url = await _fresh_postgres(schema)
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='order360-')}/journal-{uuid.uuid4().hex}.db"
@@ -179,11 +221,11 @@ async def rig(request: pytest.FixtureRequest, signing_key: RSAKey) -> AsyncItera
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=SANDBOX
     ) as sandbox:
-        rig = Rig(app, sandbox, signing_key, url, app.state.world)
+        rig = Rig(app, sandbox, signing_key, url, app.state.world, vendors)
         await rig.start()
         yield rig
         await rig.stop()
-    if request.param == "postgresql":
+    if backend == "postgresql":
         await _drop_schema(schema)
 
 
@@ -196,6 +238,6 @@ def clean_sandbox() -> None:
 async def proc(rig: Rig) -> AsyncIterator[Rig]:
     """The module's rig with faults cleared and counters zeroed for this test."""
     await rig.sandbox.delete("/faults")
-    await rig.sandbox.post("/stats/reset")
+    await rig.reset_counts()
     yield rig
     await rig.sandbox.delete("/faults")

@@ -41,7 +41,7 @@ from resolvers import build_schema
 from resolvers.processes.base import USER_ERROR_CODES
 from sources import Journal
 
-pytestmark = pytest.mark.parametrize("rig", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("rig", ["sqlite-sap-salesforce"], indirect=True)
 
 SCHEMA = build_schema()._schema
 

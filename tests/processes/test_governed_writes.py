@@ -91,7 +91,7 @@ async def test_bad_lines_are_user_errors_and_cost_the_oms_nothing(proc: Any) -> 
     order = paid_delivered(proc.world, Decimal("50"))
     other = paid_delivered(proc.world, Decimal("50"))
     own, foreign = (await line_ids(proc, order))[0], (await line_ids(proc, other))[0]
-    await proc.sandbox.post("/stats/reset")
+    await proc.reset_counts()
     cases = [
         ([{"lineId": "shopify:LineItem:999999999", "quantity": 1}], "NOT_FOUND"),
         ([{"lineId": foreign, "quantity": 1}], "NOT_FOUND"),
@@ -141,7 +141,7 @@ async def test_hostile_scalars_are_refused_before_any_upstream_call(proc: Any) -
         {"idempotencyKey": "k" * 300},
         {"idempotencyKey": "\ud800"},
     ]
-    await proc.sandbox.post("/stats/reset")
+    await proc.reset_counts()
     for change in hostile:
         variables = refund_input(order, "5.00")
         variables["input"].update(change)
@@ -156,7 +156,7 @@ async def test_hostile_scalars_are_refused_before_any_upstream_call(proc: Any) -
 
 
 async def test_an_order_id_in_other_digits_never_reaches_the_oms(proc: Any) -> None:
-    await proc.sandbox.post("/stats/reset")
+    await proc.reset_counts()
     body = await proc.run('{ order(id: "shopify:Order:²") { number } }', scope=AGENT)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     stats = (await proc.sandbox.get("/stats")).json()

@@ -19,8 +19,9 @@ from documents import (
 )
 
 REFUND_POST = "POST /oms/admin/api/2024-01/orders/{id}/refunds.json"
-MEMO_POST = "POST /erp/sap/opu/odata/sap/API_CREDIT_MEMO_REQUEST_SRV/A_CreditMemoRequest"
-COMMENT_POST = "POST /crm/services/data/v60.0/sobjects/CaseComment"
+# What the ERP and the service desk booked, whichever vendor's API (Rig.writes).
+MEMO_POST = "credit"
+COMMENT_POST = "comment"
 
 _used: set[str] = set()
 
@@ -94,7 +95,7 @@ async def test_same_key_replays_and_other_input_is_refused(proc: Any) -> None:
     order = paid_delivered(proc.world)
     key = uuid.uuid4().hex
     first = await proc.run(REQUEST_REFUND, refund_input(order, "5.00", key), scope=AGENT)
-    await proc.sandbox.post("/stats/reset")
+    await proc.reset_counts()
     again = await proc.run(REQUEST_REFUND, refund_input(order, "5.00", key), scope=AGENT)
     assert (
         again["data"]["requestRefund"]["refundRequest"]["id"]
@@ -198,7 +199,8 @@ async def test_erp_outage_after_the_money_moved_parks_and_replay_completes_once(
     assert replayed["status"] == "COMPLETED"
     writes = await proc.writes()
     assert count(writes, REFUND_POST) == 1
-    assert count(writes, MEMO_POST) == 2  # the one the ERP refused, and the one it took
+    assert sum(writes["erp"].values()) == 2  # the posting the ERP refused, and the one it took
+    assert count(writes, MEMO_POST) == 1
     assert count(writes, COMMENT_POST) == 1
     view = (await proc.run(ORDER_VIEW, {"n": order.name}, scope=AGENT))["data"]["order"]
     credited = [r for r in view["refunds"] if r["amount"]["amount"] == "5.00"]

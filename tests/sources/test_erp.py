@@ -15,8 +15,8 @@ from sources.call import CallContext
 from sources.config import ErpConfig, Secret, SourcePolicy
 from sources.errors import NotFound, SourceBadResponse
 from sources.models import Money
+from sources.odata import odata_literal
 from sources.sap import ErpClient, wire
-from sources.sap.client import odata_literal
 
 BASE = "https://erp.test/s4"
 SALES_PATH = "/s4/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder"
