@@ -225,9 +225,10 @@ class _Reader:
         return parsed
 
 
-def _vendors(read: _Reader, *, sandbox: bool) -> dict[Role, VendorChoice]:
-    """The vendor of each role and the settings it declares (sandbox values by default;
-    one that only makes sense against the bundled sandbox must be set otherwise)."""
+def _vendors(read: _Reader, *, sandbox: bool, production: bool) -> dict[Role, VendorChoice]:
+    """The vendor of each role and the settings it declares: the sandbox's values against
+    the sandbox; in development, those where unset; in production, every setting without
+    a vendor default must be set (a sandbox credential never reaches a real system)."""
     chosen: dict[Role, VendorChoice] = {}
     for role in SOURCE_NAMES:
         name = read.required(ROLE_SETTINGS[role], DEFAULT_VENDORS[role])
@@ -246,6 +247,8 @@ def _vendors(read: _Reader, *, sandbox: bool) -> dict[Role, VendorChoice]:
                 fallback = setting.sandbox
             else:
                 fallback = setting.default if setting.default is not None else setting.sandbox
+            if production and setting.default is None and read.text(setting.name) is None:
+                raise SettingsError(f"{PREFIX}{setting.name}: required in production")
             raw = read.text(setting.name, fallback) or ""
             if SANDBOX_PLACEHOLDER in raw and not sandbox:
                 raise SettingsError(f"{PREFIX}{setting.name}: required with upstream URLs set")
@@ -315,7 +318,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     if given and len(given) != len(urls):
         missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
         raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
-    vendors = _vendors(read, sandbox=not given)
+    vendors = _vendors(read, sandbox=not given, production=env == "production" and bool(given))
     sources = None
     if given:
         sources = SourcesConfig(

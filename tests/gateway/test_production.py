@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import SANDBOX
+from tests.vendors import vendor_env
+
 TYPO = "{ orders(first: 1) { edges { node { numbr } } } }"
 
 
@@ -17,7 +20,10 @@ def bearer(token: Callable[..., str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 async def production(start_gateway: Callable[..., Any]) -> Any:
-    async with start_gateway(ORDER360_ENV="production") as client:
+    # Production takes no credential by default: the deployment names every one.
+    credentials = vendor_env(SANDBOX, oms="shopify", erp="sap", crm="salesforce")
+    credentials |= vendor_env(SANDBOX, carrier="fedex-easypost")
+    async with start_gateway(ORDER360_ENV="production", **credentials) as client:
         yield client
 
 

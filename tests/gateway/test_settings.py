@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import SANDBOX_ISSUER, SettingsError, load_settings
+from sources import DEFAULT_VENDORS, plugin_for
 
 
 def test_defaults_mean_sandbox_mode() -> None:
@@ -58,6 +59,12 @@ def test_production_refuses_the_implicit_sandbox_issuer() -> None:
         for name in ("ERP", "OMS", "CRM", "CARRIER")
     }
     environ |= {"ORDER360_ENV": "production", "ORDER360_JWKS_URL": "https://idp.example/jwks"}
+    with pytest.raises(SettingsError, match="ORDER360_OMS_ACCESS_TOKEN: required in production"):
+        load_settings(environ, env_file=None)
+    for role, vendor in DEFAULT_VENDORS.items():
+        for setting in plugin_for(role, vendor).settings:
+            environ.setdefault(f"ORDER360_{setting.name}", "set-by-the-deployment")
+    environ["ORDER360_FEDEX_URL"] = environ["ORDER360_EASYPOST_URL"] = "https://c.example"
     with pytest.raises(SettingsError, match="ORDER360_ISSUER"):
         load_settings(environ, env_file=None)
     settings = load_settings(environ | {"ORDER360_ISSUER": "https://idp.example"}, env_file=None)
