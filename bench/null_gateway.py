@@ -12,46 +12,37 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sandbox import SandboxCredentials
 from sources import (
+    DEFAULT_VENDORS,
     CallContext,
-    CarrierConfig,
-    CrmConfig,
-    ErpConfig,
-    OmsConfig,
     OmsOrder,
     OrderCursor,
     OrderListQuery,
     Secret,
     Sources,
     SourcesConfig,
+    VendorSettings,
     open_sources,
+    plugin_for,
 )
 
 from .workloads import Request
 
 
 def sources_config(sandbox_url: str) -> SourcesConfig:
-    """Client configuration for the sandbox at ``sandbox_url`` (``…/sandbox``)."""
-    cred = SandboxCredentials()
-    return SourcesConfig(
-        erp=ErpConfig(
-            base_url=f"{sandbox_url}/erp", user=cred.erp_user, password=Secret(cred.erp_password)
-        ),
-        oms=OmsConfig(base_url=f"{sandbox_url}/oms", access_token=Secret(cred.oms_access_token)),
-        crm=CrmConfig(
-            base_url=f"{sandbox_url}/crm",
-            client_id=cred.crm_client_id,
-            client_secret=Secret(cred.crm_client_secret),
-        ),
-        carrier=CarrierConfig(
-            fedex_url=f"{sandbox_url}/carrier/fedex",
-            fedex_client_id=cred.fedex_client_id,
-            fedex_client_secret=Secret(cred.fedex_client_secret),
-            easypost_url=f"{sandbox_url}/carrier/easypost",
-            easypost_api_key=Secret(cred.easypost_api_key),
-        ),
-    )
+    """The default vendors on the sandbox at ``sandbox_url`` (``…/sandbox``), with the
+    sandbox's credentials as each plug-in declares them."""
+    vendors = {}
+    for role, name in DEFAULT_VENDORS.items():
+        plugin = plugin_for(role, name)
+        given = {s.name: s.sandbox.replace("{sandbox}", sandbox_url) for s in plugin.settings}
+        settings = VendorSettings(
+            f"{sandbox_url}/{plugin.sandbox_path}",
+            {s.name: given[s.name] for s in plugin.settings if not s.secret},
+            {s.name: Secret(given[s.name]) for s in plugin.settings if s.secret},
+        )
+        vendors[role] = (plugin, settings)
+    return SourcesConfig(vendors)
 
 
 class NullGateway:
