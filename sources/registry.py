@@ -23,7 +23,7 @@ from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
 from .plugins import Kit, Plugin, VendorSettings
 from .resilience import BreakerState
-from .roles import Carriers, Erp, OrderSystem, Role, ServiceDesk
+from .roles import ROLES, Carriers, Erp, OrderSystem, Role, ServiceDesk
 from .salesforce.plugin import SALESFORCE
 from .sap.plugin import SAP
 from .shopify.plugin import SHOPIFY
@@ -118,6 +118,10 @@ async def open_sources(
         for role in SOURCE_NAMES:
             plugin, settings = config.vendors[role]
             opened = await plugin.open(settings, Kit(role, stack, windows[role], transport))
+            if not isinstance(opened.client, ROLES[role]):
+                # A plug-in that does not offer its role's interface is a defect of ours:
+                # stop at start-up rather than fail on the first call that needs it.
+                raise TypeError(f"plug-in {plugin.name!r} does not implement the {role} role")
             clients[role], upstreams[role] = opened.client, opened.upstreams
         yield Sources(
             oms=cast(OrderSystem, clients["oms"]),

@@ -15,7 +15,7 @@ and by a look-up before posting where it does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from .call import CallContext
 from .carriers.hub import TrackingRef
@@ -37,7 +37,7 @@ from .models import (
 )
 from .paging import OrderListQuery, OrderPage
 
-__all__ = ["Carriers", "Erp", "LineQuantities", "OrderSystem", "Role", "ServiceDesk"]
+__all__ = ["ROLES", "Carriers", "Erp", "LineQuantities", "OrderSystem", "Role", "ServiceDesk"]
 
 Role = Literal["oms", "erp", "crm", "carrier"]
 """The roles, by the names errors and health report them under (``crm``: service desk)."""
@@ -46,6 +46,7 @@ LineQuantities = Sequence[tuple[str, int]]
 """(order line id, quantity) pairs."""
 
 
+@runtime_checkable
 class OrderSystem(Protocol):
     """The order management system (Shopify): orders, customers, refunds, new orders."""
 
@@ -112,6 +113,7 @@ class OrderSystem(Protocol):
         ...
 
 
+@runtime_checkable
 class Erp(Protocol):
     """The ERP: the books (sales orders, invoices, credits) and the stock."""
 
@@ -140,6 +142,7 @@ class Erp(Protocol):
         ...
 
 
+@runtime_checkable
 class ServiceDesk(Protocol):
     """The CRM or service desk: customers as it knows them, and their cases."""
 
@@ -195,6 +198,7 @@ class ServiceDesk(Protocol):
         ...
 
 
+@runtime_checkable
 class Carriers(Protocol):
     """Every carrier integration behind one call."""
 
@@ -203,3 +207,12 @@ class Carriers(Protocol):
     ) -> dict[TrackingRef, Tracking | SourceError]:
         """Tracking, or a per-parcel error, for every (company, tracking number)."""
         ...
+
+
+ROLES: dict[Role, type] = {
+    "oms": OrderSystem,
+    "erp": Erp,
+    "crm": ServiceDesk,
+    "carrier": Carriers,
+}
+"""The interface each role's implementation must offer."""

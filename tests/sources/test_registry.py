@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -19,6 +21,7 @@ from sources import (
     open_sources,
     plugin_for,
 )
+from sources.plugins import Opened
 
 CONFIG = SourcesConfig(
     {
@@ -125,3 +128,15 @@ async def test_each_upstream_gets_its_vendor_auth():
     }
     assert all(report.window.error_rate == 0.0 for report in health.values())
     assert {report.breaker.value for report in health.values()} == {"CLOSED"}
+
+
+async def test_a_plugin_that_does_not_play_its_role_stops_the_start() -> None:
+    async def open_nothing(settings: VendorSettings, kit: Any) -> Opened:
+        return Opened(object(), ())
+
+    broken = dataclasses.replace(plugin_for("erp", "sap"), name="broken", open=open_nothing)
+    vendors = dict(CONFIG.vendors)
+    vendors["erp"] = (broken, vendors["erp"][1])
+    with pytest.raises(TypeError, match="'broken' does not implement the erp role"):
+        async with open_sources(SourcesConfig(vendors), transport=httpx.MockTransport(print)):
+            pass
