@@ -46,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--shopify-leak-per-s", type=float, default=None, help="bucket leak rate (default 20/s)"
     )
-    commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument(
+        "--federation",
+        action="store_true",
+        help="print the Federation v2 subgraph SDL (schema.federation.graphql) instead",
+    )
     return parser
 
 
@@ -121,10 +126,13 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
     uvicorn.run(create_standalone_app(config), host=args.host, port=args.port, log_level="warning")
 
 
-def export_schema() -> str:
-    """The SDL of the schema, as committed in ``schema.graphql``."""
-    from resolvers import build_schema
+def export_schema(*, federation: bool = False) -> str:
+    """The SDL of the schema, as committed in ``schema.graphql``; with ``federation``, the
+    subgraph's, as committed in ``schema.federation.graphql``."""
+    from resolvers import build_schema, build_subgraph_schema
 
+    if federation:
+        return build_subgraph_schema().subgraph_sdl + "\n"
     return build_schema().as_str() + "\n"
 
 
@@ -132,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``order360`` console command."""
     args = _parser().parse_args(argv)
     if args.command == "export-schema":
-        sys.stdout.write(export_schema())
+        sys.stdout.write(export_schema(federation=args.federation))
         return 0
     try:
         settings = load_settings(environment())

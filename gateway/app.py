@@ -21,6 +21,7 @@ from .middleware import RequestIdMiddleware
 from .policy import ScopePolicy
 from .rate_limit import MemoryBudgets
 from .settings import Settings
+from .subgraph import subgraph_route
 
 __all__ = ["create_app"]
 
@@ -96,6 +97,7 @@ def create_app(
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with a coded body itself.
         Route("/graphql", endpoint),
+        subgraph_route(endpoint, settings, budgets),
         *_health_routes(runtime),
     ]
     if settings.mount_sandbox:

@@ -87,6 +87,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self._persisted = PersistedQueries(self._edge.persisted_queries)
         self._budgets = budgets
 
+    def with_schema(self, schema: BaseSchema) -> GraphQLEndpoint:
+        """The same endpoint (token, edge limits, budgets, context) serving ``schema``."""
+        return GraphQLEndpoint(
+            schema,
+            verifier=self._verifier,
+            build_context=self._build_context,
+            graphiql=self._graphiql,
+            edge=self._edge,
+            budgets=self._budgets,
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve HTTP here (see the module docstring); WebSockets stay strawberry's."""
         if scope["type"] != "http":

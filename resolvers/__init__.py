@@ -4,7 +4,7 @@ from .context import Context, Info, Policy, Principal, ProcessEnv
 from .errors import BadUserInput, CodedError, Forbidden, OrderNotFound
 from .loaders import Loaders
 from .processes import ProcessSettings, Runtime, drive
-from .schema import build_schema
+from .schema import build_schema, build_subgraph_schema
 from .stale import StaleLog
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "Runtime",
     "StaleLog",
     "build_schema",
+    "build_subgraph_schema",
     "drive",
 ]

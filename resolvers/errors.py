@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["BadUserInput", "CodedError", "Forbidden", "OrderNotFound"]
+__all__ = [
+    "BadUserInput",
+    "CaseNotFound",
+    "CodedError",
+    "CustomerNotFound",
+    "Forbidden",
+    "OrderNotFound",
+    "RefundRequestNotFound",
+]
 
 ErrorCode = Literal["BAD_USER_INPUT", "FORBIDDEN", "NOT_FOUND"]
 
@@ -42,3 +50,22 @@ class OrderNotFound(CodedError):
 
     def __init__(self) -> None:
         super().__init__("No order matches.")
+
+
+class CustomerNotFound(CodedError):
+    """No customer matches (or the caller is a partner, who reaches customers only through
+    its orders)."""
+
+    code: ErrorCode = "NOT_FOUND"
+
+
+class CaseNotFound(CodedError):
+    """No case matches (or the caller's tenancy hides its order)."""
+
+    code: ErrorCode = "NOT_FOUND"
+
+
+class RefundRequestNotFound(CodedError):
+    """No refund request matches (or the caller's tenancy hides it)."""
+
+    code: ErrorCode = "NOT_FOUND"

@@ -86,6 +86,9 @@ class Needs:
     loads: tuple[Load, ...]
     per: str | None
     why: str = ""
+    items_from: str | None = None
+    """The list argument whose length is the number of items the field returns
+    (``_entities(representations:)``): the cost model multiplies by it as by a page size."""
 
 
 def reads(*loads: Load, of: str = PARENT) -> dict[str, Any]:
@@ -93,9 +96,13 @@ def reads(*loads: Load, of: str = PARENT) -> dict[str, Any]:
     return {METADATA_KEY: Needs(loads, of)}
 
 
-def looks_up(*loads: Load) -> dict[str, Any]:
-    """Field metadata: ``loads`` are keyed by the field's arguments (a lookup, a page)."""
-    return {METADATA_KEY: Needs(loads, None)}
+def looks_up(*loads: Load, items_from: str | None = None) -> dict[str, Any]:
+    """Field metadata: ``loads`` are keyed by the field's arguments (a lookup, a page).
+
+    ``items_from`` names a list argument with one element per item returned (a batch of
+    lookups by key); it prices the field like a page of that many items.
+    """
+    return {METADATA_KEY: Needs(loads, None, items_from=items_from)}
 
 
 def free(why: str) -> dict[str, Any]:
@@ -135,5 +142,5 @@ def _read(schema: GraphQLSchema) -> Mapping[str, Needs]:
             if needs is None or not needs.loads:
                 continue
             per = named.name if needs.per == PARENT else needs.per
-            table[f"{named.name}.{name}"] = Needs(needs.loads, per)
+            table[f"{named.name}.{name}"] = Needs(needs.loads, per, items_from=needs.items_from)
     return table

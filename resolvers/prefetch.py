@@ -32,7 +32,7 @@ from .context import Context, Info
 from .gather import gather_order, parcel_refs
 from .loads import BACKREF, Load, declarations
 
-__all__ = ["STARTERS", "order_loads", "order_selection", "prefetch"]
+__all__ = ["STARTERS", "order_loads", "order_selection", "prefetch", "typed_selection"]
 
 Start = Callable[[Context, OmsOrder], Iterable[Awaitable[object]]]
 
@@ -140,6 +140,22 @@ def order_selection(info: Info, *path: str) -> frozenset[str]:
     selections: list[Selection] = [s for f in info.selected_fields for s in f.selections]
     for name in path:
         selections = [s for f in _fields(selections) if f.name == name for s in f.selections]
+    return _wanted(selections)
+
+
+def typed_selection(info: Info, type_name: str) -> frozenset[str]:
+    """What ``order_selection`` says, for the fragments on ``type_name`` directly under a
+    field of union type (``_entities``, whose ``... on Order`` selects the orders)."""
+    selections = [
+        s
+        for f in info.selected_fields
+        for s in f.selections
+        if not isinstance(s, SelectedField) and s.type_condition == type_name
+    ]
+    return _wanted(selections)
+
+
+def _wanted(selections: Iterable[Selection]) -> frozenset[str]:
     wanted: set[str] = set()
     for field in _fields(selections):
         wanted.add(field.name)

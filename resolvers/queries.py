@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from sources import CrmContact, SourceError, WorkflowKind, WorkflowStatus
+from sources import SourceError, WorkflowKind, WorkflowStatus
 
 from .context import Info
-from .errors import BadUserInput, CodedError, Forbidden
-from .identifiers import CUSTOMER_PREFIX, InvalidIdentifier, is_workflow_id, native_order_id
+from .errors import BadUserInput, CodedError, CustomerNotFound, Forbidden
+from .identifiers import InvalidIdentifier, native_order_id
 from .inputs import refund_ask
 from .loads import Load, free, looks_up
-from .lookup import find_order
+from .lookup import find_case, find_customer, find_order, find_refund_request
 from .permissions import requires
 from .prefetch import order_selection, prefetch
 from .processes import Refused, assess, runtime_of
@@ -42,18 +42,6 @@ from .validation import Checker, is_valid_text
 __all__ = ["Query"]
 
 
-class CustomerNotFound(CodedError):
-    """No customer matches."""
-
-    code = "NOT_FOUND"
-
-
-class RefundRequestNotFound(CodedError):
-    """No refund request matches (or the caller's tenancy hides it)."""
-
-    code = "NOT_FOUND"
-
-
 class CodedPreviewError(CodedError):
     """A preview that cannot be computed (unknown order, missing scope, bad input)."""
 
@@ -67,12 +55,6 @@ def _require_any(info: Info, *scopes: str) -> None:
     context = info.context
     if not any(context.policy.allows(context.principal, s) for s in scopes):
         raise Forbidden(f"This needs one of the scopes {', '.join(scopes)}.")
-
-
-class CaseNotFound(CodedError):
-    """No case matches."""
-
-    code = "NOT_FOUND"
 
 
 @strawberry.type(description="Read everything about orders, customers and cases.")
@@ -128,24 +110,14 @@ class Query:
         """Exactly one of ``id`` and ``email``. Partner tokens cannot look customers up."""
         if (id is None) == (email is None):
             raise BadUserInput("Give exactly one of id and email.")
+        if email is None:
+            return await find_customer(info, str(id))
         context = info.context
         if context.policy.channel_filter(context.principal) is not None:
             # A customer spans channels; a partner only reaches customers through its orders.
             raise CustomerNotFound("No customer matches.")
-        loaders = context.loaders
-        contact: CrmContact | None
-        if email is not None:
-            contact = (await context.sources.crm.contacts_by_email([email], context.call)).get(
-                email.lower()
-            )
-        elif str(id).startswith(prefix := context.sources.crm.contact_id_prefix):
-            contact = await loaders.contact_by_id.load(str(id).removeprefix(prefix))
-        elif str(id).startswith(CUSTOMER_PREFIX):
-            contact = await loaders.contact_by_oms_customer.load(
-                str(id).removeprefix(CUSTOMER_PREFIX)
-            )
-        else:
-            raise BadUserInput(f"id is not a customer id ({prefix}<id> or {CUSTOMER_PREFIX}<id>).")
+        found = await context.sources.crm.contacts_by_email([email], context.call)
+        contact = found.get(email.lower())
         if contact is None:
             raise CustomerNotFound("No customer matches.")
         return Customer.of(contact, None)
@@ -157,35 +129,12 @@ class Query:
     )
     async def case(self, info: Info, number: str) -> Case | None:
         """Partners see a case only when its order is in their channel."""
-        context = info.context
-        record = await context.loaders.case_by_number.load(number.strip())
-        if record is None:
-            raise CaseNotFound("No case matches.")
-        if context.policy.channel_filter(context.principal) is not None:
-            order = await Case(record=record).order(info)
-            if order is None:
-                raise CaseNotFound("No case matches.")
-        return Case(record=record)
+        return await find_case(info, number)
 
     @strawberry.field(description="A refund request by id (rr_…).", metadata=looks_up(Load.JOURNAL))
     async def refund_request(self, info: Info, id: strawberry.ID) -> RefundRequest | None:
         """Visible to refunds:write, refunds:approve and ops; partners see their channel only."""
-        context = info.context
-        if not any(
-            context.policy.allows(context.principal, s)
-            for s in ("refunds:write", "refunds:approve", "ops")
-        ):
-            raise Forbidden("This needs refunds:write, refunds:approve or ops.")
-        env = context.processes
-        wanted = str(id)
-        record = await env.journal.workflow(wanted) if env and is_workflow_id(wanted) else None
-        if (
-            record is None
-            or record.kind is not WorkflowKind.REFUND
-            or not context.policy.may_see_channel(context.principal, record.channel)
-        ):
-            raise RefundRequestNotFound("No refund request matches.")
-        return RefundRequest(record=record)
+        return await find_refund_request(info, str(id))
 
     @strawberry.field(
         description="The supervisors' approval queue: refund requests newest first, by status "

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
+import strawberry.federation
 from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
@@ -13,15 +14,16 @@ from strawberry.types.field import StrawberryField
 
 from .mutations import Mutation
 from .queries import Query
+from .subgraph import FEDERATION_VERSION, SubgraphQuery, keyed
 
-__all__ = ["build_schema"]
+__all__ = ["SubgraphSchema", "build_schema", "build_subgraph_schema"]
 
 BACKREF = "strawberry-definition"  # strawberry's GraphQLCoreConverter.DEFINITION_BACKREF
 
 ErrorSink = Callable[[list[GraphQLError]], None]
 
 
-class _Schema(strawberry.Schema):
+class _SinksErrors(strawberry.Schema):
     """Hands errors to the gateway's sink instead of strawberry's log-everything default."""
 
     error_sink: ErrorSink | None = None
@@ -35,6 +37,17 @@ class _Schema(strawberry.Schema):
             super().process_errors(errors, execution_context)
 
 
+class _Schema(_SinksErrors):
+    """The standalone schema, served at ``/graphql``."""
+
+
+class SubgraphSchema(_SinksErrors, strawberry.federation.Schema):
+    """The Federation v2 subgraph schema, with the SDL ``_service`` answers."""
+
+    subgraph_sdl: str = ""
+    """The SDL printed while the entity types carried their keys (``resolvers.subgraph``)."""
+
+
 def build_schema(
     extensions: Sequence[type[SchemaExtension]] = (),
     *,
@@ -42,6 +55,25 @@ def build_schema(
 ) -> strawberry.Schema:
     """The Order360 schema with the gateway's extensions (limits, error coding, ...)."""
     schema = _Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+    schema.error_sink = error_sink
+    _read_plain_fields_directly(schema)
+    return schema
+
+
+def build_subgraph_schema(
+    extensions: Sequence[type[SchemaExtension]] = (),
+    *,
+    error_sink: ErrorSink | None = None,
+) -> SubgraphSchema:
+    """The same schema as a Federation v2 subgraph (``resolvers.subgraph``)."""
+    with keyed():
+        schema = SubgraphSchema(
+            query=SubgraphQuery,
+            mutation=Mutation,
+            extensions=list(extensions),
+            federation_version=FEDERATION_VERSION,
+        )
+        schema.subgraph_sdl = schema.as_str()
     schema.error_sink = error_sink
     _read_plain_fields_directly(schema)
     return schema

@@ -14,10 +14,11 @@ by its arguments and charged every time it is selected.
 A list multiplies what is selected under it. A paged field (one with a ``first``
 argument: a Relay connection, or a list that takes ``first``) multiplies its items by the
 page size asked for (the schema's default when absent, a variable's value when given, at
-most 250), and every item costs at least 1, as Shopify prices each object of a
-connection: the upstream sends it and the gateway builds it even when the selection on it
-loads nothing more. Without that floor a page whose items read only fields of the page's
-own records was priced as its one call, so a page of pages
+most 250; a batch of lookups by key, ``_entities(representations:)``, by the length of
+the list its declaration names in ``items_from``), and every item costs at least 1, as
+Shopify prices each object of a connection: the upstream sends it and the gateway builds
+it even when the selection on it loads nothing more. Without that floor a page whose items
+read only fields of the page's own records was priced as its one call, so a page of pages
 (``orders(first: 100) { ... customer { orders(first: 100) { ... number } } }``) cost 202
 while it asked for 10,000 orders in 100 unbatched OMS pages. Any other list is assumed to
 hold ``ASSUMED_LIST_SIZE`` items, which cost only what they load: their length is not the
@@ -55,6 +56,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -115,8 +117,30 @@ class _Estimator:
             if name not in self.variables and isinstance(definition.default_value, IntValueNode):
                 self.variables[name] = int(definition.default_value.value)
 
-    def page_size(self, node: FieldNode, field: GraphQLField) -> int | None:
+    def items_asked(self, node: FieldNode, argument: str) -> int:
+        """Elements of the list argument ``argument`` (a literal or a variable), clamped."""
+        given: object = None
+        for arg in node.arguments or ():
+            if arg.name.value != argument:
+                continue
+            if isinstance(arg.value, ListValueNode):
+                given = len(arg.value.values)
+            elif isinstance(arg.value, VariableNode):
+                self.read.add(arg.value.name.value)
+                value = self.variables.get(arg.value.name.value)
+                given = len(value) if isinstance(value, list) else MAX_PAGE_SIZE
+            else:
+                given = 1  # one value where a list is expected: coerced to a list of one
+        if not isinstance(given, int):
+            return 0  # absent: validation refuses the document before it is priced
+        return min(given, MAX_PAGE_SIZE)
+
+    def page_size(
+        self, node: FieldNode, field: GraphQLField, needs: Needs | None = None
+    ) -> int | None:
         """``first`` of a connection field, clamped; ``None`` when the field has none."""
+        if needs is not None and needs.items_from is not None:
+            return self.items_asked(node, needs.items_from)
         argument = field.args.get("first")
         if argument is None:
             return None
@@ -154,7 +178,7 @@ class _Estimator:
             return 0, needs, frozenset()
         child = get_named_type(field.type)
         is_list = is_list_type(get_nullable_type(field.type))
-        page = self.page_size(node, field)
+        page = self.page_size(node, field, needs)
         if page is not None:
             # A connection's items are the lists of its selection (edges), already
             # counted here: ``paged`` tells them so. A paged list is its own items, and

@@ -1,9 +1,10 @@
 """Cost estimates remembered per document, so a repeated operation is priced once.
 
 An estimate is a pure function of the schema, the document, the operation name and the
-variables that some ``first`` argument reads. Other variables (an order number, a
-cursor) cannot change it, so the memo keys on the page-size inputs alone: a client that
-asks for order after order with the same document is priced on its first request only.
+variables that some ``first`` argument (or a batch's list of keys) reads. Other
+variables (an order number, a cursor) cannot change it, so the memo keys on the page-size
+inputs alone: a client that asks for order after order with the same document is priced
+on its first request only.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ _ABSENT = object()
 
 
 def _page_input(variables: Mapping[str, Any], name: str) -> Hashable:
-    """What the estimator can see of one variable: its integer, absence, or anything else."""
+    """What the estimator can see of one variable: its integer, a list's length, absence,
+    or anything else."""
     value = variables.get(name, _ABSENT)
     if type(value) is int:
         return value
+    if isinstance(value, list):
+        return ("list", len(value))
     return "absent" if value is _ABSENT else "not an integer"
 
 
