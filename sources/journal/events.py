@@ -60,6 +60,7 @@ class AuditAndOutbox:
     """Who did what, and the events waiting for the relay."""
 
     _engine: AsyncEngine
+    timeout_s: float
 
     # --- audit and outbox ---------------------------------------------------------------
 
@@ -149,9 +150,12 @@ class AuditAndOutbox:
 
         ``publish`` must return only once the broker holds the event. When it raises,
         the events published before it are still marked (committed), the rest stay
-        for the next call, and the exception is raised again.
+        for the next call, and the exception is raised again. A batch also stops once
+        half the journal's bound has gone by, so a slow broker shortens batches instead
+        of having the whole transaction time out (and every event in it published again).
         """
         failure: Exception | None = None
+        stop_at = time.monotonic() + self.timeout_s / 2
         async with self._engine.begin() as conn:
             claimed = (
                 await conn.execute(
@@ -167,6 +171,8 @@ class AuditAndOutbox:
             held_elsewhere = await self._held_elsewhere(conn, claimed)
             done: list[int] = []
             for row in claimed:
+                if done and time.monotonic() > stop_at:
+                    break
                 if row.order_key in held_elsewhere:
                     continue
                 try:

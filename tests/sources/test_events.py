@@ -204,3 +204,17 @@ async def test_replicas_never_publish_past_an_order_they_do_not_hold(journal: Jo
     assert await asyncio.wait_for(first, 30) == 2
     assert await journal.relay(fast) == 2
     assert order == [z1.id, x1.id, y1.id, x2.id, y2.id]
+
+
+async def test_a_slow_broker_shortens_the_batch_instead_of_timing_it_out(
+    journal: Journal,
+) -> None:
+    await _write(journal, [_event(order) for order in "abcdef"])
+    pause = journal.timeout_s * 0.3  # three of these pass half the bound
+
+    async def slow(event: CloudEvent) -> None:
+        await asyncio.sleep(pause)
+
+    published = await journal.relay(slow)
+    assert 1 <= published < 6  # committed, not abandoned by the journal's bound
+    assert (await journal.outbox_backlog()).size == 6 - published
