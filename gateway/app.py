@@ -10,7 +10,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from resolvers import build_schema
-from sources import SOURCE_NAMES, CachedRead, CachePolicy, MemoryReadCache
+from sources import (
+    SOURCE_NAMES,
+    CachedRead,
+    CachePolicy,
+    InProcessBus,
+    JetStreamConfig,
+    JetStreamPublisher,
+    MemoryReadCache,
+    Publisher,
+)
 
 from .context import ContextFactory
 from .endpoint import GraphQLEndpoint
@@ -72,11 +81,34 @@ def _read_cache(settings: Settings) -> CachedRead | None:
     return CachedRead(MemoryReadCache(), dict.fromkeys(SOURCE_NAMES, policy))
 
 
+def _publisher(settings: Settings) -> Publisher:
+    """In process by default; NATS JetStream when ``ORDER360_NATS_URL`` is set."""
+    events = settings.events
+    if events.nats_url is None:
+        return InProcessBus()
+    # The relay publishes inside the journal transaction that claimed the rows: an
+    # acknowledgement must come well within the journal's bound on that transaction.
+    ack_timeout_s = min(1.0, settings.journal_timeout_ms / 2000)
+    return JetStreamPublisher(
+        JetStreamConfig(
+            url=events.nats_url,
+            stream=events.stream,
+            subject_prefix=events.subject_prefix,
+            ack_timeout_s=ack_timeout_s,
+        )
+    )
+
+
 def create_app(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The gateway ASGI app. ``transport`` replaces the network for every outbound call (tests)."""
-    runtime = Runtime(settings=settings, transport=transport, cache=_read_cache(settings))
+    runtime = Runtime(
+        settings=settings,
+        transport=transport,
+        cache=_read_cache(settings),
+        publisher=_publisher(settings),
+    )
     budgets = MemoryBudgets(settings.edge.rate_limit)
     schema = build_schema(edge_extensions(settings, budgets), error_sink=log_errors)
     endpoint = GraphQLEndpoint(

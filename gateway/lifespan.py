@@ -19,10 +19,19 @@ import httpx
 from starlette.applications import Starlette
 
 from resolvers import ProcessEnv, ProcessSettings
-from sources import CachedRead, Journal, JournalUnavailable, Sources, open_sources
+from sources import (
+    CachedRead,
+    InProcessBus,
+    Journal,
+    JournalUnavailable,
+    Publisher,
+    Sources,
+    open_sources,
+)
 
 from .auth import JwksCache, TokenVerifier
-from .processes import EventBus, Invalidator, relay_outbox, run_due
+from .processes import Invalidator, run_due
+from .relay import OutboxRelay
 from .settings import Settings
 
 __all__ = ["Runtime", "lifespan_for", "migrate_until_ready"]
@@ -45,7 +54,9 @@ class Runtime:
     sources: Sources | None = field(default=None)
     verifier: TokenVerifier | None = field(default=None)
     processes: ProcessEnv | None = field(default=None)
-    bus: EventBus = field(default_factory=EventBus)
+    publisher: Publisher = field(default_factory=InProcessBus)
+    """Where the outbox relay sends business events (``app._publisher`` picks it)."""
+    relay: OutboxRelay | None = field(default=None)
 
     def current_processes(self) -> ProcessEnv | None:
         """The journal and process settings while the app runs."""
@@ -101,7 +112,8 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
                 max_retries=settings.parked_max_retries,
             )
             runtime.processes = ProcessEnv(journal, process_settings, invalidate)
-            tasks.append(asyncio.create_task(relay_outbox(journal, runtime.bus)))
+            runtime.relay = OutboxRelay(journal, runtime.publisher)
+            tasks.append(asyncio.create_task(runtime.relay.run()))
             if settings.parked_retry_seconds > 0:
                 tasks.append(
                     asyncio.create_task(run_due(journal, sources, process_settings, invalidate))
@@ -112,7 +124,9 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                await runtime.publisher.close()
                 await journal.close()
+                runtime.relay = None
                 runtime.sources = None
                 runtime.verifier = None
                 runtime.processes = None

@@ -1,8 +1,5 @@
-"""Background side of the governed processes: the outbox relay and the workflow runner.
-
-The relay publishes business events written to the journal's outbox (in the same
-transaction as the state change) to an in-process bus, at least once; subscribers
-must be idempotent (events carry the workflow id).
+"""Background side of the governed processes: the workflow runner (the outbox relay,
+which publishes their events, is ``relay.py``).
 
 The runner drives due workflows forward, as an internal operator principal: parked ones
 whose per-workflow backoff has passed, ones whose runner died (an expired lease) and
@@ -19,8 +16,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 from resolvers import Principal, ProcessSettings, Runtime, drive
 from sources import (
@@ -37,35 +33,14 @@ from sources import (
 
 from .policy import ScopePolicy
 
-__all__ = ["BATCH", "CONCURRENCY", "EventBus", "Invalidator", "relay_outbox", "run_due"]
+__all__ = ["BATCH", "CONCURRENCY", "Invalidator", "run_due"]
 
 log = logging.getLogger("order360.processes")
-Subscriber = Callable[[str, dict[str, Any]], Awaitable[None]]
 SWEEPER = Principal(subject="order360-retry", client_id="order360", scopes=frozenset({"ops"}))
 BATCH = 50
 CONCURRENCY = 4
 ATTEMPT_BUDGET_S = 10.0
 """Deadline of one background attempt (every upstream call of it)."""
-
-
-class EventBus:
-    """In-process publish/subscribe for business events (NATS or Redis streams when scaled)."""
-
-    def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
-        self.published: list[tuple[str, dict[str, Any]]] = []
-
-    def subscribe(self, subscriber: Subscriber) -> None:
-        """Receive every event from now on."""
-        self._subscribers.append(subscriber)
-
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Hand one event to every subscriber."""
-        self.published.append((topic, payload))
-        del self.published[:-1000]  # keep the recent ones for inspection, bounded
-        log.info("event %s %s", topic, payload.get("id"))
-        for subscriber in self._subscribers:
-            await subscriber(topic, payload)
 
 
 class Invalidator:
@@ -82,21 +57,6 @@ class Invalidator:
         for kind in ("sales_order", "billing"):
             self._cache.invalidate("erp", kind, order_number)
         self._cache.invalidate("crm", "cases_by_order", order_number)
-
-
-async def relay_outbox(journal: Journal, bus: EventBus, interval_s: float = 0.5) -> None:
-    """Publish unpublished outbox rows forever (cancelled at shutdown)."""
-    while True:
-        try:
-            batch = await journal.unpublished()
-            for _, topic, payload in batch:
-                await bus.publish(topic, payload)
-            await journal.mark_published([event_id for event_id, _, _ in batch])
-        except JournalUnavailable as exc:  # an outage /readyz reports: no traceback per tick
-            log.debug("outbox relay waits for the journal: %s", exc)
-        except Exception:  # the relay must outlive a journal hiccup; it retries next tick
-            log.exception("outbox relay failed; retrying")
-        await asyncio.sleep(interval_s)
 
 
 async def _blocked_by(journal: Journal, sources: Sources, workflow: WorkflowRecord) -> float:

@@ -41,6 +41,7 @@ from .persisted_queries import parse_allowlist
 __all__ = [
     "SANDBOX_ISSUER",
     "AuthSettings",
+    "EventSettings",
     "SandboxSettings",
     "Settings",
     "SettingsError",
@@ -68,6 +69,16 @@ class AuthSettings:
     issuer: str
     audience: str
     leeway_s: int = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventSettings:
+    """Where business events go: NATS JetStream when ``nats_url`` is set, else in process."""
+
+    nats_url: str | None = None
+    stream: str = "ORDER360_EVENTS"
+    subject_prefix: str = "order360"
+    """Subjects are ``<prefix>.<entity>.<transition>``; the stream takes ``<prefix>.>``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +140,8 @@ class Settings:
     """Serve the sandbox under ``/sandbox`` of the gateway itself (set by ``with_sandbox_at``)."""
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     """Request limits, query budgets and persisted queries (``gateway.edge_settings``)."""
+    events: EventSettings = field(default_factory=EventSettings)
+    """The business events' broker (``ORDER360_NATS_*``)."""
 
     @property
     def sandbox_mode(self) -> bool:
@@ -306,6 +319,28 @@ def _edge_settings(read: _Reader) -> EdgeSettings:
     )
 
 
+_NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _event_settings(read: _Reader) -> EventSettings:
+    url = read.text("NATS_URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in _NATS_SCHEMES or not parts.netloc:
+            raise SettingsError(f"{PREFIX}NATS_URL: not a nats:// (or tls://) URL: {url!r}")
+    stream = read.required("NATS_STREAM", "ORDER360_EVENTS")
+    if not set(stream) <= _NAME_CHARS:
+        raise SettingsError(f"{PREFIX}NATS_STREAM: letters, digits, _ and - only, got {stream!r}")
+    prefix = read.required("NATS_SUBJECT_PREFIX", "order360")
+    if not all(token and set(token) <= _NAME_CHARS for token in prefix.split(".")):
+        raise SettingsError(
+            f"{PREFIX}NATS_SUBJECT_PREFIX: dot-separated tokens of letters, digits, _ "
+            f"and -, got {prefix!r}"
+        )
+    return EventSettings(nats_url=url, stream=stream, subject_prefix=prefix)
+
+
 def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
     """Settings from ``environ`` over an optional ``.env`` file; raises ``SettingsError``."""
     values = {**(_read_env_file(env_file) if env_file else {}), **environ}
@@ -371,6 +406,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         redis_url=read.text("REDIS_URL"),
         vendors=vendors,
         edge=_edge_settings(read),
+        events=_event_settings(read),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -91,7 +91,6 @@ class Runtime:
     settings: ProcessSettings
     invalidate: Callable[[str, str], None]
     """Drop cached reads of an order (number, OMS id) after a write changed it."""
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def allows(self, scope: str) -> bool:
         """The principal holds ``scope``."""

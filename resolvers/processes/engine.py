@@ -33,7 +33,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -50,6 +50,7 @@ from sources import (
 )
 
 from .base import USER_ERROR_CODES, Problem, Refused, Runtime, UserErrorCode
+from .events import step_event, workflow_event
 from .idempotency import claim_scope, idempotent
 
 __all__ = [
@@ -120,8 +121,6 @@ class Admitted:
     needs_approval: bool = False
     detail: str | None = None
     """For the audit entry of the request."""
-    events: Mapping[str, Any] = field(default_factory=dict)
-    """Extra data for the ``<kind>.requested`` event."""
 
 
 Admission = Callable[[Any], Awaitable[Admitted]]
@@ -295,12 +294,7 @@ async def create_workflow(
                 workflow_id=workflow_id,
                 order_number=record.order_number,
             ),
-            [
-                (
-                    f"{plan.kind}.requested",
-                    {"id": workflow_id, "order": record.order_number, **admitted.events},
-                )
-            ],
+            [workflow_event(rt, record, "requested", status)],
         )
         # In the same transaction: the key and its workflow exist together or not at all.
         await journal.bind_claim(claim_scope(rt, operation), key, workflow_id, conn)
@@ -323,11 +317,16 @@ async def execute(
     workflow's retry budget.
     """
     journal = rt.journal
-    if not await journal.lease(workflow_id, from_statuses, rt.settings.lease_s):
-        current = await journal.workflow(workflow_id)
-        if current is None:
-            raise Refused(Problem("NOT_FOUND", "No workflow matches.", ("id",)))
-        return current
+    current = await journal.workflow(workflow_id)
+    if current is None:
+        raise Refused(Problem("NOT_FOUND", "No workflow matches.", ("id",)))
+    started = workflow_event(rt, current, "started", WorkflowStatus.PROCESSING)
+    if not await journal.lease(workflow_id, from_statuses, rt.settings.lease_s, started):
+        latest = await journal.workflow(workflow_id)
+        assert latest is not None
+        return latest
+    # Read again: what the lease took is what runs (another runner may have moved it
+    # between the first read and the lease).
     workflow = await journal.workflow(workflow_id)
     assert workflow is not None
     recorded = await journal.steps_of(workflow_id)
@@ -347,7 +346,15 @@ async def execute(
                 workflow_id=workflow_id,
                 order_number=workflow.order_number,
             ),
-            [(f"{plan.kind}.needs_attention", {"id": workflow_id})],
+            [
+                workflow_event(
+                    rt,
+                    workflow,
+                    "needs_attention",
+                    WorkflowStatus.NEEDS_ATTENTION,
+                    error="INTERNAL: the workflow failed unexpectedly",
+                )
+            ],
             last_error="INTERNAL: the workflow failed unexpectedly",
         )
     final = await journal.workflow(workflow_id)
@@ -463,6 +470,9 @@ class _Run:
             result=result,
             lease_s=self.rt.settings.lease_s,
             attempted=attempted,
+            event=step_event(
+                self.rt, self.workflow, record.name, record.system, status, error=error
+            ),
         )
         self.statuses[record.position] = status
 
@@ -501,7 +511,7 @@ class _Run:
                 workflow_id=wf.id,
                 order_number=wf.order_number,
             ),
-            [(f"{kind}.{word}", {"id": wf.id, "order": wf.order_number, "reason": reason})],
+            [workflow_event(self.rt, wf, word, status, error=reason)],
             last_error=reason,
             retry_at=retry_at,
             count_retry=count_retry,
@@ -518,7 +528,7 @@ class _Run:
             self.rt.audit(
                 f"{kind}.completed", "completed", workflow_id=wf.id, order_number=wf.order_number
             ),
-            [(f"{kind}.completed", {"id": wf.id, "order": wf.order_number, **self.results})],
+            [workflow_event(self.rt, wf, "completed", WorkflowStatus.COMPLETED)],
             outcome=dict(self.results),
         )
         self.rt.invalidate(wf.order_number, wf.order_id)

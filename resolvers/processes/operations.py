@@ -11,6 +11,7 @@ from sources import WorkflowKind, WorkflowRecord, WorkflowStatus
 from ..identifiers import is_workflow_id
 from .base import Problem, Refused, Runtime
 from .engine import Plan, execute
+from .events import workflow_event
 from .refund import REFUND
 from .replacement import REPLACEMENT
 from .service_case import COMMENT, OPEN_CASE
@@ -93,12 +94,7 @@ async def resolve_workflow(
             workflow_id=workflow_id,
             order_number=workflow.order_number,
         ),
-        [
-            (
-                f"{workflow.kind}.{status.value.lower()}",
-                {"id": workflow_id, "by": rt.principal.subject},
-            )
-        ],
+        [workflow_event(rt, workflow, status.value.lower(), status, by=rt.principal.subject)],
         expect=RESOLVABLE,
         last_error=workflow.last_error,
     )

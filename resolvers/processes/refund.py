@@ -28,6 +28,7 @@ from ..identifiers import is_workflow_id
 from .base import Problem, Refused, Runtime
 from .eligibility import RefundAsk, assess
 from .engine import Admitted, Declined, Plan, Results, Step, execute, start
+from .events import workflow_event
 
 __all__ = [
     "REFUND",
@@ -303,7 +304,11 @@ async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> Wor
             workflow_id=workflow_id,
             order_number=workflow.order_number,
         ),
-        [("refund.approved", {"id": workflow_id, "by": rt.principal.subject})],
+        [
+            workflow_event(
+                rt, workflow, "approved", WorkflowStatus.APPROVED, by=rt.principal.subject
+            )
+        ],
         approved_by=rt.principal.subject,
         expect=(WorkflowStatus.PENDING_APPROVAL,),
     )
@@ -326,7 +331,11 @@ async def reject_refund(rt: Runtime, workflow_id: str, reason: str) -> None:
             workflow_id=workflow_id,
             order_number=workflow.order_number,
         ),
-        [("refund.rejected", {"id": workflow_id, "reason": reason})],
+        [
+            workflow_event(
+                rt, workflow, "rejected", WorkflowStatus.REJECTED, by=rt.principal.subject
+            )
+        ],
         expect=(WorkflowStatus.PENDING_APPROVAL,),
     )
     if not moved:

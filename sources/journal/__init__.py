@@ -5,6 +5,7 @@ operation answers within ``timeout_s`` or raises ``JournalUnavailable``.
 """
 
 from .errors import JournalUnavailable
+from .events import Backlog
 from .records import (
     AuditRecord,
     Claim,
@@ -24,6 +25,7 @@ __all__ = [
     "OPEN_STATUSES",
     "RETENTION_S",
     "AuditRecord",
+    "Backlog",
     "Claim",
     "ClaimKind",
     "Journal",

@@ -95,6 +95,12 @@ outbox = sa.Table(
     sa.Column("topic", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("published_at", sa.Double),
+    # Revision 0003: the CloudEvent's id (the broker's message id; NULL on rows written
+    # before events had one) and the key the relay keeps events in order by (the order).
+    sa.Column("event_id", sa.String(36)),
+    sa.Column("order_key", sa.String(200), nullable=False, server_default=sa.text("''")),
+    sa.Index("outbox_pending", "published_at", "id"),
+    sa.Index("outbox_by_order", "order_key", "id"),
 )
 
 order_locks = sa.Table(

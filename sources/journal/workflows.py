@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..events import CloudEvent
 from .events import AuditAndOutbox
 from .records import (
     AuditRecord,
@@ -157,7 +158,7 @@ class Workflows(AuditAndOutbox):
         record: WorkflowRecord,
         step_names: Sequence[tuple[str, str]],
         audit_entry: AuditRecord,
-        events: Iterable[tuple[str, dict[str, Any]]],
+        events: Iterable[CloudEvent],
     ) -> None:
         """Create a workflow, its pending steps, an audit entry and events, in ``conn``'s txn."""
         values = asdict(record)
@@ -199,12 +200,17 @@ class Workflows(AuditAndOutbox):
             return [_step(r) for r in rows]
 
     async def lease(
-        self, workflow_id: str, from_statuses: Sequence[WorkflowStatus], lease_s: float
+        self,
+        workflow_id: str,
+        from_statuses: Sequence[WorkflowStatus],
+        lease_s: float,
+        event: CloudEvent | None = None,
     ) -> bool:
         """Take a workflow for execution (PROCESSING) unless another runner holds it.
 
         A PROCESSING workflow whose lease ran out was left by a runner that died: it is
         taken over, so a crash at any point ends in completion or an operator queue.
+        ``event`` (its start) enters the outbox in the same transaction, if it is taken.
         """
         now = time.time()
         async with self._engine.begin() as conn:
@@ -222,6 +228,8 @@ class Workflows(AuditAndOutbox):
                 )
                 .values(status=WorkflowStatus.PROCESSING, lease_until=now + lease_s, updated_at=now)
             )
+            if taken.rowcount == 1 and event is not None:
+                await self._publish(conn, [event])
         return taken.rowcount == 1
 
     async def record_step(
@@ -234,11 +242,13 @@ class Workflows(AuditAndOutbox):
         result: dict[str, Any] | None = None,
         lease_s: float | None = None,
         attempted: bool = True,
+        event: CloudEvent | None = None,
     ) -> None:
         """One attempt of a step finished (or the step was skipped or compensated).
 
         With ``lease_s`` the runner's lease on the workflow is renewed in the same
-        transaction, so a long workflow is not taken over while it makes progress.
+        transaction, so a long workflow is not taken over while it makes progress;
+        ``event`` enters the outbox in it too.
         """
         now = time.time()
         values: dict[str, Any] = {
@@ -265,13 +275,15 @@ class Workflows(AuditAndOutbox):
                     )
                     .values(lease_until=now + lease_s, updated_at=now)
                 )
+            if event is not None:
+                await self._publish(conn, [event])
 
     async def transition(
         self,
         workflow_id: str,
         status: WorkflowStatus,
         audit_entry: AuditRecord,
-        events: Iterable[tuple[str, dict[str, Any]]] = (),
+        events: Iterable[CloudEvent] = (),
         *,
         approved_by: str | None = None,
         outcome: dict[str, Any] | None = None,

@@ -114,3 +114,34 @@ def test_a_sandbox_only_value_must_be_set_with_upstream_urls() -> None:
 def test_secrets_do_not_show_in_repr() -> None:
     settings = load_settings({}, env_file=None).with_sandbox_at("http://127.0.0.1:1")
     assert "sandbox-erp-password" not in repr(settings.sources)
+
+
+def test_events_go_to_nats_only_when_its_url_is_set() -> None:
+    assert load_settings({}, env_file=None).events.nats_url is None
+    events = load_settings(
+        {
+            "ORDER360_NATS_URL": "nats://127.0.0.1:4222",
+            "ORDER360_NATS_STREAM": "T_1",
+            "ORDER360_NATS_SUBJECT_PREFIX": "t1.events",
+        },
+        env_file=None,
+    ).events
+    assert (events.nats_url, events.stream, events.subject_prefix) == (
+        "nats://127.0.0.1:4222",
+        "T_1",
+        "t1.events",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ORDER360_NATS_URL", "http://127.0.0.1:4222"),
+        ("ORDER360_NATS_STREAM", "ORDER360.EVENTS"),
+        ("ORDER360_NATS_SUBJECT_PREFIX", "order360.>"),
+        ("ORDER360_NATS_SUBJECT_PREFIX", "a..b"),
+    ],
+)
+def test_bad_nats_settings_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value}, env_file=None)

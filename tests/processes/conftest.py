@@ -83,6 +83,8 @@ class Rig:
     world: Any
     vendors: dict[str, str]
     gateway: httpx.AsyncClient | None = None
+    app: Any = None
+    """The running gateway app (``app.state.runtime``: its publisher, relay, journal)."""
     _stop: Any = None
     _marks: dict[str, int] | None = None
 
@@ -139,7 +141,7 @@ class Rig:
             await client.aclose()
             await lifespan.__aexit__(None, None, None)
 
-        self.gateway, self._stop = client, stop
+        self.gateway, self._stop, self.app = client, stop, app
         return client
 
     async def stop(self) -> None:
