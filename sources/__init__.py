@@ -80,6 +80,7 @@ from .models import (
     Tracking,
     TrackingEvent,
 )
+from .observe import CacheEvent, CacheObserver, RetryReason, UpstreamObserver, route_template
 from .paging import InvalidCursor, OrderCursor, OrderListQuery, OrderPage
 from .plugins import ROLE_SETTINGS, URL_SETTINGS, Plugin, Setting, VendorSettings
 from .registry import (
@@ -108,6 +109,8 @@ __all__ = [
     "BadRequestInput",
     "BreakerState",
     "BrokerUnavailable",
+    "CacheEvent",
+    "CacheObserver",
     "CachePolicy",
     "CachedRead",
     "CallContext",
@@ -157,6 +160,7 @@ __all__ = [
     "ReadCache",
     "RefundQuote",
     "Reservation",
+    "RetryReason",
     "ReturnLine",
     "ReturnRequest",
     "Role",
@@ -183,6 +187,7 @@ __all__ = [
     "Tracking",
     "TrackingEvent",
     "TrackingRef",
+    "UpstreamObserver",
     "VendorSettings",
     "WorkflowKind",
     "WorkflowRecord",
@@ -190,4 +195,5 @@ __all__ = [
     "event_type",
     "open_sources",
     "plugin_for",
+    "route_template",
 ]

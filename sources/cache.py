@@ -6,6 +6,7 @@ served to another. Entries outlive their TTL by ``max_stale_s`` so that, when th
 source fails, the last value can be served marked stale with its age
 (stale-if-error, RFC 5861). Concurrent misses of one key share one upstream call
 (single flight). ``invalidate`` drops a record in every partition; mutations call it.
+A ``CacheObserver`` (``sources.observe``) hears hits, misses, joins and stale values.
 
 ``ReadCache`` is the interface; ``MemoryReadCache`` keeps entries in process
 (cachetools LRU). A shared store (Redis) can implement the same four methods.
@@ -23,6 +24,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from cachetools import LRUCache
 
 from .errors import NotFound, SourceError, SourceName
+from .observe import CacheEvent, CacheObserver
 
 __all__ = [
     "CacheKey",
@@ -139,6 +141,10 @@ def _belongs_to_its_request(error: Exception) -> bool:
     )
 
 
+def _is_stale(value: object) -> bool:
+    return isinstance(value, Served) and value.stale
+
+
 class CachedRead:
     """Batch reads through the cache: fresh hits, single-flight misses, stale-if-error."""
 
@@ -147,10 +153,12 @@ class CachedRead:
         store: ReadCache,
         policies: Mapping[SourceName, CachePolicy],
         clock: Callable[[], float] = time.monotonic,
+        observer: CacheObserver | None = None,
     ) -> None:
         self._store = store
         self._policies = policies
         self._clock = clock
+        self._observer = observer or CacheObserver()
         self._inflight: dict[CacheKey, asyncio.Future[Any]] = {}
 
     def invalidate(self, source: SourceName, kind: str, key: Hashable) -> int:
@@ -180,6 +188,9 @@ class CachedRead:
                 waiting[key] = self._inflight[cache_key]
             else:
                 missing.append(key)
+        self._count(source, kind, "hit", len(keys) - len(waiting) - len(missing))
+        self._count(source, kind, "joined", len(waiting))
+        self._count(source, kind, "miss", len(missing))
         if missing:
             await self._fetch_missing(partition, source, kind, missing, fetch, policy, result)
         own: list[K] = []
@@ -193,7 +204,12 @@ class CachedRead:
                     result[key] = self._stale_or(partition, source, kind, key, error, policy)
         if own:
             await self._fetch_missing(partition, source, kind, own, fetch, policy, result)
+        self._count(source, kind, "stale", sum(1 for v in result.values() if _is_stale(v)))
         return {key: result[key] for key in keys}
+
+    def _count(self, source: SourceName, kind: str, event: CacheEvent, count: int) -> None:
+        if count:
+            self._observer.served(source, kind, event, count)
 
     async def _fetch_missing(
         self,

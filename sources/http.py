@@ -21,6 +21,8 @@ One ``Upstream`` per system wraps its long-lived ``httpx.AsyncClient`` and owns:
 - the bulkhead: at most ``policy.concurrency`` calls in flight;
 - the response size cap;
 - correlation: ``X-Request-ID`` on every call;
+- observation (``sources.observe``): every attempt, retry, throttle, breaker move and
+  bulkhead wait is told to an ``UpstreamObserver`` under the call's route template;
 - OAuth2 client-credentials tokens, fetched on first use and renewed by authlib;
 - error translation (``sources.failures``): transport failures, HTTP statuses and
   undecodable bodies become the ``SourceError`` tree (see ``sources.errors``), with
@@ -60,6 +62,7 @@ from .failures import parse_retry_after, status_error, transport_error
 from .health import HealthWindow
 from .json_body import decode_json
 from .oauth import AsyncOAuth2Client, OAuthError
+from .observe import RetryReason, UpstreamObserver, route_template
 from .outgoing import Outgoing, QueryParams, prepare
 from .resilience import BreakerState, CircuitBreaker, RetryBudget, backoff_s
 
@@ -84,6 +87,7 @@ class Upstream:
 
     ``clock`` times attempts (breaker slow calls, health latency) and ``sleep`` waits
     between attempts; tests replace them to observe both without timing the machine.
+    ``observer`` hears every attempt (``sources.observe``; the gateway's counts them).
     """
 
     def __init__(
@@ -96,16 +100,23 @@ class Upstream:
         health: HealthWindow | None = None,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Sleep = asyncio.sleep,
+        observer: UpstreamObserver | None = None,
     ) -> None:
         self.name: SourceName = name
+        self._observer = observer or UpstreamObserver()
         self.policy = policy
         self.health = health or HealthWindow()
         self._client = client
         base = str(client.base_url)
         # httpx joins relative paths onto the base path as a directory.
         self._base = base if not base or base.endswith("/") else f"{base}/"
+        # Routes are labelled without it, so they read the same in every deployment.
+        self._base_path = client.base_url.path.rstrip("/")
         self._bulkhead = asyncio.Semaphore(policy.concurrency)
-        self.breaker = CircuitBreaker(policy.breaker)
+        self.breaker = CircuitBreaker(
+            policy.breaker,
+            on_change=lambda old, new: self._observer.breaker_changed(name, old, new),
+        )
         self.retry_budget = RetryBudget()
         self._rng = random.Random()
         self._read_vendor_error = read_vendor_error
@@ -185,20 +196,33 @@ class Upstream:
             max_url_bytes=self.policy.max_url_bytes,
         )
         self.retry_budget.record_request()
+        route = self._route(outgoing)
         attempt = 0
         while True:
             try:
-                return await self._attempt(outgoing, call, accept, raw)
+                return await self._attempt(outgoing, call, accept, raw, route)
             except SourceError as error:
+                throttled = isinstance(error, SourceThrottled)
+                if throttled:
+                    self._observer.throttled(self.name, route)
                 delay = self._retry_delay(error, attempt, retry_safe, call)
                 if delay is None:
                     raise
+                scheduled = throttled and error.retry_after is not None
+                reason: RetryReason = "throttled" if scheduled else "error"
+                self._observer.retrying(self.name, route, reason, delay)
                 log.info(
                     "retrying upstream call",
                     extra={"source": self.name, "request_id": call.request_id, "error": str(error)},
                 )
                 await self._sleep(delay)
                 attempt += 1
+
+    def _route(self, outgoing: Outgoing) -> str:
+        """The call's route template, relative to the upstream's base path."""
+        path = outgoing.url.path
+        base = self._base_path
+        return route_template(path[len(base) :] if base and path.startswith(base) else path)
 
     def _retry_delay(
         self, error: SourceError, attempt: int, safe: bool, call: CallContext
@@ -227,22 +251,35 @@ class Upstream:
         return delay
 
     async def _attempt(
-        self, outgoing: Outgoing, call: CallContext, accept: frozenset[int], raw: bool = False
+        self,
+        outgoing: Outgoing,
+        call: CallContext,
+        accept: frozenset[int],
+        raw: bool = False,
+        route: str = "",
     ) -> Answer:
         if not call.upstream_calls.has_room():
             raise self._too_many(call)
         budget, cut_by_request = self._budget(call)
         if self.breaker.state is BreakerState.OPEN:
+            self._observer.attempted(self.name, route, outgoing.method, "circuit_open", None, None)
             raise self._circuit_open()  # at once, not after queueing for the bulkhead
         started: float | None = None
         failure: SourceError | None = None
+        response: httpx.Response | None = None
         try:
             async with asyncio.timeout(budget):
+                queued = self._bulkhead.locked()
+                arrived = self._clock()
                 async with self._bulkhead:
-                    self._admit(call)
-                    started = self._clock()
-                    await self._ensure_token()
-                    response = await self._exchange(outgoing, call)
+                    self._observer.bulkhead_entered(self.name, self._clock() - arrived, queued)
+                    try:
+                        self._admit(call)
+                        started = self._clock()
+                        await self._ensure_token()
+                        response = await self._exchange(outgoing, call)
+                    finally:
+                        self._observer.bulkhead_left(self.name)
             if response.status_code in accept:
                 return Answer(response, None)
             self._raise_for_status(response, outgoing, call)
@@ -268,12 +305,22 @@ class Upstream:
         finally:
             # A call that never left the bulkhead (or was refused by the breaker or the
             # ceiling inside it) tells the breaker and the health window nothing.
+            duration: float | None = None
             if started is not None:
                 duration = self._clock() - started
                 self.breaker.record(
                     failed=failure is not None and failure.trips_breaker, duration_s=duration
                 )
                 self.health.record(duration, failure is None or not failure.upstream_fault)
+            if not isinstance(failure, TooManyUpstreamCalls):  # the request's doing: no attempt
+                self._observer.attempted(
+                    self.name,
+                    route,
+                    outgoing.method,
+                    _status_class(response, failure, sent=started is not None),
+                    duration,
+                    None if response is None else len(response.content),
+                )
 
     def _budget(self, call: CallContext) -> tuple[float, bool]:
         """Seconds this attempt may take, and whether the request's deadline set them."""
@@ -385,3 +432,20 @@ class Upstream:
             },
         )
         raise status_error(self.name, status, response.headers.get("retry-after"), vendor)
+
+
+def _status_class(
+    response: httpx.Response | None, failure: SourceError | None, *, sent: bool
+) -> str:
+    """The ``status`` label of one attempt (``sources.observe.UpstreamObserver.attempted``)."""
+    if response is not None:
+        return f"{response.status_code // 100}xx"
+    if isinstance(failure, CircuitOpen):
+        return "circuit_open"
+    if not sent:
+        return "no_slot"  # timed out waiting for a connection slot
+    if isinstance(failure, SourceTimeout):
+        return "timeout"
+    if isinstance(failure, SourceBadResponse):
+        return "bad_response"
+    return "connection"

@@ -27,6 +27,7 @@ from .config import Secret, SourcePolicy
 from .health import HealthWindow
 from .http import Upstream, VendorErrorReader
 from .oauth import AsyncOAuth2Client
+from .observe import UpstreamObserver
 from .roles import Role
 
 __all__ = ["ROLE_SETTINGS", "Kit", "Opened", "Plugin", "Setting", "VendorSettings"]
@@ -116,11 +117,13 @@ class Kit:
         stack: AsyncExitStack,
         health: HealthWindow,
         transport: httpx.AsyncBaseTransport | None,
+        observer: UpstreamObserver | None = None,
     ) -> None:
         self.role: Role = role
         self._stack = stack
         self._health = health
         self._given = transport
+        self._observer = observer
 
     def _transport(self, policy: SourcePolicy) -> httpx.AsyncBaseTransport:
         # aiohttp's connection pool under httpx's API: a fraction of httpcore's CPU per
@@ -183,7 +186,12 @@ class Kit:
     ) -> Upstream:
         """The call discipline around one client, reporting to the role's health."""
         return Upstream(
-            self.role, http, policy, read_vendor_error=read_vendor_error, health=self._health
+            self.role,
+            http,
+            policy,
+            read_vendor_error=read_vendor_error,
+            health=self._health,
+            observer=self._observer,
         )
 
 

@@ -21,6 +21,7 @@ from .dynamics.plugin import DYNAMICS
 from .errors import SourceName
 from .health import HealthSnapshot, HealthWindow
 from .http import Upstream
+from .observe import UpstreamObserver
 from .plugins import Kit, Plugin, VendorSettings
 from .resilience import BreakerState
 from .roles import ROLES, Carriers, Erp, OrderSystem, Role, ServiceDesk
@@ -108,16 +109,24 @@ class Sources:
 
 @asynccontextmanager
 async def open_sources(
-    config: SourcesConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    config: SourcesConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    observer: UpstreamObserver | None = None,
 ) -> AsyncIterator[Sources]:
-    """Open the chosen vendor of every role; close them all when the block ends."""
+    """Open the chosen vendor of every role; close them all when the block ends.
+
+    ``observer`` hears every upstream call (``sources.observe``; the gateway's metrics).
+    """
     windows = {name: HealthWindow() for name in SOURCE_NAMES}
     async with AsyncExitStack() as stack:
         clients: dict[Role, object] = {}
         upstreams: dict[SourceName, tuple[Upstream, ...]] = {}
         for role in SOURCE_NAMES:
             plugin, settings = config.vendors[role]
-            opened = await plugin.open(settings, Kit(role, stack, windows[role], transport))
+            opened = await plugin.open(
+                settings, Kit(role, stack, windows[role], transport, observer)
+            )
             if not isinstance(opened.client, ROLES[role]):
                 # A plug-in that does not offer its role's interface is a defect of ours:
                 # stop at start-up rather than fail on the first call that needs it.

@@ -6,6 +6,9 @@ CLOSED counts the outcomes of the last ``window`` calls. Once at least
 OPEN refuses every call at once, without touching the network, for ``open_s``
 seconds; then HALF_OPEN lets ``probes`` calls through. If they all succeed it closes
 with a fresh window; any failing probe opens it again.
+
+``on_change(old, new)`` hears every move (for the transitions metric); OPEN turns
+HALF_OPEN lazily, so that move is heard when the state is next looked at.
 """
 
 from __future__ import annotations
@@ -43,9 +46,16 @@ class BreakerPolicy:
 class CircuitBreaker:
     """Decides whether a call may go out, and learns from how it went."""
 
-    def __init__(self, policy: BreakerPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        policy: BreakerPolicy,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        on_change: Callable[[BreakerState, BreakerState], None] | None = None,
+    ) -> None:
         self.policy = policy
         self._clock = clock
+        self._on_change = on_change
         self._outcomes: deque[tuple[bool, bool]] = deque(maxlen=policy.window)  # (failed, slow)
         self._state = BreakerState.CLOSED
         self._opened_at = 0.0
@@ -59,7 +69,7 @@ class CircuitBreaker:
             self._state is BreakerState.OPEN
             and self._clock() - self._opened_at >= self.policy.open_s
         ):
-            self._state = BreakerState.HALF_OPEN
+            self._move(BreakerState.HALF_OPEN)
             self._probes_out = 0
             self._probes_ok = 0
         return self._state
@@ -89,7 +99,7 @@ class CircuitBreaker:
                 return
             self._probes_ok += 1
             if self._probes_ok >= self.policy.probes:
-                self._state = BreakerState.CLOSED
+                self._move(BreakerState.CLOSED)
                 self._outcomes.clear()
             return
         if self._state is BreakerState.OPEN:
@@ -104,6 +114,11 @@ class CircuitBreaker:
             self._open()
 
     def _open(self) -> None:
-        self._state = BreakerState.OPEN
+        self._move(BreakerState.OPEN)
         self._opened_at = self._clock()
         self._outcomes.clear()
+
+    def _move(self, new: BreakerState) -> None:
+        old, self._state = self._state, new
+        if self._on_change is not None and old is not new:
+            self._on_change(old, new)
