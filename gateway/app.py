@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from resolvers import build_schema
+from resolvers import Principal, build_schema
 from sources import (
     SOURCE_NAMES,
     CachedRead,
@@ -26,6 +26,7 @@ from .endpoint import GraphQLEndpoint
 from .errors import log_errors
 from .extensions import edge_extensions
 from .lifespan import Runtime, lifespan_for
+from .metrics import HttpMetricsMiddleware, Metrics, SourcesCollector, metrics_route
 from .middleware import RequestIdMiddleware
 from .policy import ScopePolicy
 from .rate_limit import MemoryBudgets
@@ -74,11 +75,29 @@ def _sandbox_mount(settings: Settings) -> Mount:
     return Mount("/sandbox", app=create_sandbox_app(config))
 
 
-def _read_cache(settings: Settings) -> CachedRead | None:
+def _read_cache(settings: Settings, metrics: Metrics | None) -> CachedRead | None:
     if settings.cache_ttl_seconds <= 0:
         return None
     policy = CachePolicy(settings.cache_ttl_seconds, settings.cache_max_stale_seconds)
-    return CachedRead(MemoryReadCache(), dict.fromkeys(SOURCE_NAMES, policy))
+    observer = metrics.cache if metrics else None
+    return CachedRead(MemoryReadCache(), dict.fromkeys(SOURCE_NAMES, policy), observer=observer)
+
+
+def _metrics_routes(runtime: Runtime, metrics: Metrics | None) -> list[BaseRoute]:
+    """``GET /metrics`` unless ``ORDER360_METRICS=off`` (``gateway.metrics.scrape``)."""
+    if metrics is None:
+        return []
+    metrics.registry.register(SourcesCollector(lambda: runtime.sources))
+
+    async def refresh() -> None:
+        processes = runtime.processes
+        await metrics.queues.refresh(processes.journal if processes else None)
+
+    async def verify(token: str) -> Principal:
+        return await runtime.require_verifier().verify(token)
+
+    ops_only = runtime.settings.edge.metrics == "ops"
+    return [metrics_route(metrics.registry, refresh, verify if ops_only else None)]
 
 
 def _publisher(settings: Settings) -> Publisher:
@@ -103,14 +122,18 @@ def create_app(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The gateway ASGI app. ``transport`` replaces the network for every outbound call (tests)."""
+    metrics = Metrics() if settings.edge.metrics != "off" else None
     runtime = Runtime(
         settings=settings,
         transport=transport,
-        cache=_read_cache(settings),
+        cache=_read_cache(settings, metrics),
         publisher=_publisher(settings),
+        upstream_observer=metrics.upstream if metrics else None,
+        business_observer=metrics.business if metrics else None,
     )
     budgets = MemoryBudgets(settings.edge.rate_limit)
-    schema = build_schema(edge_extensions(settings, budgets), error_sink=log_errors)
+    on_refusal = metrics.graphql.refused if metrics else None
+    schema = build_schema(edge_extensions(settings, budgets, on_refusal), error_sink=log_errors)
     endpoint = GraphQLEndpoint(
         schema,
         verifier=runtime.require_verifier,
@@ -121,23 +144,26 @@ def create_app(
             runtime.cache,
             runtime.current_processes,
             max_upstream_calls=settings.max_upstream_calls,
+            observer=runtime.business_observer,
         ),
         graphiql=settings.graphiql,
         edge=settings.edge,
         budgets=budgets,
+        metrics=metrics.graphql if metrics else None,
     )
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with a coded body itself.
         Route("/graphql", endpoint),
         subgraph_route(endpoint, settings, budgets),
         *_health_routes(runtime),
+        *_metrics_routes(runtime, metrics),
     ]
     if settings.mount_sandbox:
         routes.append(_sandbox_mount(settings))
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
-        lifespan=lifespan_for(runtime),
-    )
+    middleware = [Middleware(RequestIdMiddleware)]
+    if metrics is not None:
+        middleware.append(Middleware(HttpMetricsMiddleware, metrics=metrics.http))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan_for(runtime))
     app.state.runtime = runtime
+    app.state.metrics = metrics
     return app

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from starlette.requests import HTTPConnection
 
-from resolvers import Context, Loaders, Principal, ProcessEnv, StaleLog
+from resolvers import BusinessObserver, Context, Loaders, Principal, ProcessEnv, StaleLog
 from sources import CachedRead, CallContext, Sources
 
 from .policy import ScopePolicy
@@ -30,6 +30,7 @@ class ContextFactory:
         processes: Callable[[], ProcessEnv | None] = lambda: None,
         *,
         max_upstream_calls: int | None = None,
+        observer: BusinessObserver | None = None,
     ) -> None:
         self._policy = policy
         self._deadline_s = deadline_ms / 1000.0
@@ -37,6 +38,7 @@ class ContextFactory:
         self._sources = sources
         self._cache = cache
         self._processes = processes
+        self._observer = observer or BusinessObserver()
 
     def __call__(self, connection: HTTPConnection) -> Context:
         """Read what the middleware and the lifespan left on the request."""
@@ -65,6 +67,7 @@ class ContextFactory:
             call=call,
             stale=stale,
             processes=processes,
+            observer=self._observer,
         )
 
     def partition(self, principal: Principal) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 
 __all__ = [
     "EdgeSettings",
+    "MetricsMode",
     "PersistedQueryMode",
     "PersistedQuerySettings",
     "QueryLimits",
@@ -21,6 +22,8 @@ __all__ = [
 ]
 
 PersistedQueryMode = Literal["apq", "allowlist"]
+MetricsMode = Literal["on", "off", "ops"]
+"""``GET /metrics``: open, absent, or for ``ops`` tokens only (``gateway.metrics.scrape``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,3 +72,5 @@ class EdgeSettings:
     limits: QueryLimits = field(default_factory=QueryLimits)
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     persisted_queries: PersistedQuerySettings = field(default_factory=PersistedQuerySettings)
+    metrics: MetricsMode = "on"
+    """Who may read ``GET /metrics`` (``ORDER360_METRICS``; ``ops`` in production)."""

@@ -11,12 +11,15 @@ has the status table):
 4. persisted queries (``gateway.persisted_queries``);
 5. ``schema.execute``: limits and the cost budget run as extensions before any resolver.
 
-WebSockets and the GraphiQL page are still strawberry's.
+WebSockets and the GraphiQL page are still strawberry's. Each HTTP request is reported to
+``metrics.GraphQLMetrics``: its operation, outcome (``request.state.outcome``, set by
+``execution``; ``refused`` when nothing executed), status and duration.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +46,8 @@ from .graphql_http import (
     read_params,
 )
 from .limits import budget_key
+from .metrics.labels import ANONYMOUS
+from .metrics.requests import GraphQLMetrics
 from .persisted_queries import PersistedQueries, Refusal
 from .rate_limit import BudgetStore
 
@@ -78,6 +83,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         graphiql: bool,
         edge: EdgeSettings | None = None,
         budgets: BudgetStore | None = None,
+        metrics: GraphQLMetrics | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._verifier = verifier
@@ -86,6 +92,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self._edge = edge or EdgeSettings()
         self._persisted = PersistedQueries(self._edge.persisted_queries)
         self._budgets = budgets
+        self._metrics = metrics
 
     def with_schema(self, schema: BaseSchema) -> GraphQLEndpoint:
         """The same endpoint (token, edge limits, budgets, context) serving ``schema``."""
@@ -106,8 +113,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request = Request(scope, receive)
         if self._graphiql and self._wants_ide(request):
             response = await self.render_graphql_ide(request)  # the page itself needs no token
-        else:
+        elif self._metrics is None:
             response = await self._serve(request)
+        else:
+            started = time.perf_counter()
+            response = await self._serve(request)
+            self._metrics.finished(
+                getattr(request.state, "operation", ANONYMOUS),
+                getattr(request.state, "outcome", "refused"),
+                response.status_code,
+                time.perf_counter() - started,
+            )
         await response(scope, receive, send)
 
     @staticmethod
@@ -131,6 +147,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             resolution = self._persisted.resolve(
                 params.query, params.extensions, request.state.principal
             )
+            if self._metrics is not None:
+                request.state.operation = self._metrics.operation(
+                    params.operation_name, resolution.query or params.query
+                )
         except RequestProblem as problem:
             body = await self._with_cost(request, error_body(problem.message, problem.code))
             return json_response(body, problem.status, media or APPLICATION_JSON, problem.headers)
@@ -160,14 +180,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def _authenticate(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not header:
-            return _unauthenticated("Authentication required.", None)
-        if scheme.lower() != "bearer" or not token.strip():
+        if not header or scheme.lower() != "bearer" or not token.strip():
+            if self._metrics is not None:
+                self._metrics.token_refused("missing" if not header else "not_bearer")
+            if not header:
+                return _unauthenticated("Authentication required.", None)
             return _unauthenticated("Use an Authorization: Bearer token.", "invalid_request")
         try:
             request.state.principal = await self._verifier().verify(token.strip())
         except InvalidToken as exc:
             log.info("token refused: %s", exc)
+            if self._metrics is not None:
+                self._metrics.token_refused(str(exc))
             return _unauthenticated(f"Invalid token: {exc}.", "invalid_token")
         return None
 

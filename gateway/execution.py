@@ -5,7 +5,8 @@ strawberry's own view would; what differs is the answer: a request error (no dat
 error with a path) leaves without ``data`` and with the status of
 ``graphql_http.request_error_status``, and operation-type refusals become 405/400 here
 because strawberry raises them as exceptions instead of returning a result. A mutation
-that met an unavailable journal answers 503 with ``Retry-After``.
+that met an unavailable journal answers 503 with ``Retry-After``. The outcome of what
+executed is left in ``request.state.outcome`` for the metrics (``outcome_of``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .graphql_http import (
 )
 from .persisted_queries import PersistedQueries
 
-__all__ = ["execute_http", "is_request_error"]
+__all__ = ["execute_http", "is_request_error", "outcome_of"]
 
 _BY_METHOD = {
     "GET": frozenset({OperationType.QUERY}),
@@ -50,6 +51,16 @@ def is_request_error(result: ExecutionResult) -> bool:
     field error that nulls the whole ``data`` always has a path.
     """
     return result.data is None and all(e.path is None for e in result.errors or ())
+
+
+def outcome_of(result: ExecutionResult) -> str:
+    """``ok``, ``partial`` (data and errors), ``errors`` (no data) or ``refused`` (nothing
+    executed), for ``metrics.GraphQLMetrics``."""
+    if not result.errors:
+        return "ok"
+    if is_request_error(result):
+        return "refused"
+    return "errors" if result.data is None else "partial"
 
 
 def _journal_wait(result: ExecutionResult, query: str, operation_name: str | None) -> float | None:
@@ -118,6 +129,7 @@ async def execute_http(
         return json_response(refused, request_error_status("BAD_USER_INPUT", media), media)
     if result.errors:
         result.errors = _coded(result.errors)
+    request.state.outcome = outcome_of(result)
     body: dict[str, Any] = dict(process_result(result))
     if not is_request_error(result):
         if register is not None:

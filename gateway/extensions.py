@@ -9,6 +9,8 @@ charges after validation, before the first resolver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
 from .errors import CodedErrors
@@ -40,9 +42,13 @@ class CachedValidation(ValidationCache):
         super().__init__(maxsize=DOCUMENT_CACHE_SIZE)
 
 
-def edge_extensions(settings: Settings, budgets: BudgetStore) -> list[type[SchemaExtension]]:
+def edge_extensions(
+    settings: Settings,
+    budgets: BudgetStore,
+    on_refusal: Callable[[str], None] | None = None,
+) -> list[type[SchemaExtension]]:
     """Error coding, stale marking, operation selection, the limits, the cost budget and
-    (production) schema privacy."""
+    (production) schema privacy; ``on_refusal`` hears the cost budget's refusals."""
     limits = settings.edge.limits
     extensions: list[type[SchemaExtension]] = [
         CodedErrors,
@@ -53,7 +59,7 @@ def edge_extensions(settings: Settings, budgets: BudgetStore) -> list[type[Schem
         MaxDepth.configured(limits.max_depth),
         MaxAliases.configured(limits.max_aliases),
         MaxRootFields.configured(limits.max_root_fields),
-        QueryCost.configured(limits.max_query_cost, budgets),
+        QueryCost.configured(limits.max_query_cost, budgets, on_refusal),
         CachedValidation,
     ]
     if settings.env == "production":

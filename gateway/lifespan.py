@@ -14,6 +14,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
@@ -34,6 +35,10 @@ from .processes import Invalidator, run_due
 from .relay import OutboxRelay
 from .settings import Settings
 
+if TYPE_CHECKING:  # annotations only: the app hands the observers in
+    from resolvers import BusinessObserver
+    from sources import UpstreamObserver
+
 __all__ = ["Runtime", "lifespan_for", "migrate_until_ready"]
 
 log = logging.getLogger("order360.journal")
@@ -51,6 +56,10 @@ class Runtime:
     settings: Settings
     transport: httpx.AsyncBaseTransport | None = None
     cache: CachedRead | None = None
+    upstream_observer: UpstreamObserver | None = None
+    """Hears every upstream call (the app's metrics; ``sources.observe``)."""
+    business_observer: BusinessObserver | None = None
+    """Hears workflow outcomes, the background runner's too (``resolvers.observe``)."""
     sources: Sources | None = field(default=None)
     verifier: TokenVerifier | None = field(default=None)
     processes: ProcessEnv | None = field(default=None)
@@ -84,7 +93,9 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
         if settings.sources is None or settings.auth.jwks_url is None:
             raise RuntimeError("upstream URLs and JWKS URL must be resolved before start-up")
         async with (
-            open_sources(settings.sources, transport=runtime.transport) as sources,
+            open_sources(
+                settings.sources, transport=runtime.transport, observer=runtime.upstream_observer
+            ) as sources,
             httpx.AsyncClient(transport=runtime.transport) as jwks_client,
         ):
             runtime.sources = sources
@@ -116,7 +127,15 @@ def lifespan_for(runtime: Runtime) -> Callable[[Starlette], AbstractAsyncContext
             tasks.append(asyncio.create_task(runtime.relay.run()))
             if settings.parked_retry_seconds > 0:
                 tasks.append(
-                    asyncio.create_task(run_due(journal, sources, process_settings, invalidate))
+                    asyncio.create_task(
+                        run_due(
+                            journal,
+                            sources,
+                            process_settings,
+                            invalidate,
+                            observer=runtime.business_observer,
+                        )
+                    )
                 )
             try:
                 yield

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from resolvers import Principal, ProcessSettings, Runtime, drive
+from resolvers import BusinessObserver, Principal, ProcessSettings, Runtime, drive
 from sources import (
     BreakerState,
     CachedRead,
@@ -81,6 +81,7 @@ async def run_due_once(
     sources: Sources,
     settings: ProcessSettings,
     invalidate: Callable[[str, str], None],
+    observer: BusinessObserver | None = None,
 ) -> int:
     """One round: drive every workflow that is due; returns how many were attempted."""
     due = await journal.due(time.time(), idle_s=settings.lease_s, limit=BATCH)
@@ -100,6 +101,7 @@ async def run_due_once(
                 call=CallContext.with_budget(f"retry-{uuid.uuid4().hex[:12]}", ATTEMPT_BUDGET_S),
                 settings=settings,
                 invalidate=invalidate,
+                observer=observer or BusinessObserver(),
             )
             after = await drive(runtime, workflow)
             log.info("workflow %s driven: %s", workflow.id, after.status)
@@ -118,12 +120,13 @@ async def run_due(
     settings: ProcessSettings,
     invalidate: Callable[[str, str], None],
     tick_s: float = 1.0,
+    observer: BusinessObserver | None = None,
 ) -> None:
     """Drive due workflows forever (cancelled at shutdown)."""
     while True:
         await asyncio.sleep(tick_s)
         try:
-            await run_due_once(journal, sources, settings, invalidate)
+            await run_due_once(journal, sources, settings, invalidate, observer)
         except JournalUnavailable as exc:
             log.warning("workflow runner waits for the journal: %s", exc)
         except Exception:  # keep running; the next round retries

@@ -32,6 +32,7 @@ from sources import (
 
 from .edge_settings import (
     EdgeSettings,
+    MetricsMode,
     PersistedQuerySettings,
     QueryLimits,
     RateLimitSettings,
@@ -282,6 +283,16 @@ def _default_key_file(values: Mapping[str, str]) -> Path:
     return Path(state) / "order360" / "sandbox-signing-key.json"
 
 
+def _metrics_mode(read: _Reader) -> MetricsMode:
+    # Production keeps its metrics for operators unless told otherwise: they name every
+    # upstream's health and the business volumes.
+    default = "ops" if read.text("ENV") == "production" else "on"
+    mode = read.required("METRICS", default)
+    if mode not in ("on", "off", "ops"):
+        raise SettingsError(f"{PREFIX}METRICS: must be on, off or ops, got {mode!r}")
+    return "on" if mode == "on" else "off" if mode == "off" else "ops"
+
+
 def _edge_settings(read: _Reader) -> EdgeSettings:
     limits = QueryLimits(
         max_depth=read.integer("MAX_DEPTH", 10, minimum=1),
@@ -316,6 +327,7 @@ def _edge_settings(read: _Reader) -> EdgeSettings:
             allowlist=allowlist,
             cache_size=read.integer("PERSISTED_QUERIES_CACHE_SIZE", 1000, minimum=1),
         ),
+        metrics=_metrics_mode(read),
     )
 
 

@@ -11,6 +11,7 @@ import strawberry
 
 from sources import CallContext, Journal, Sources
 
+from .observe import NO_OBSERVER, BusinessObserver
 from .stale import StaleLog
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class Context:
     """The journal and settings of the governed processes (absent: read-only gateway)."""
     views: dict[str, Any] = field(default_factory=dict)
     """Per-request memo of cross-system order views (timeline, discrepancies, sections)."""
+    observer: BusinessObserver = NO_OBSERVER
+    """Hears business outcomes (``resolvers.observe``; the gateway's metrics count them)."""
 
     def mark_stale(self, info: Info, kind: str, key: Hashable) -> None:
         """If (kind, key) was served stale, note the field at ``info.path`` for the client."""

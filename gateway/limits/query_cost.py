@@ -16,7 +16,7 @@ upstream call. Every response carries ``extensions.cost`` (Shopify's shape):
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar, Self
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -53,11 +53,24 @@ class QueryCost(SchemaExtension):
     max_cost: ClassVar[int] = 1000
     budgets: ClassVar[BudgetStore]
     memo: ClassVar[CostMemo | None] = None
+    listeners: ClassVar[tuple[Callable[[str], None], ...]] = ()
+    """Hear each refusal: ``cost_limit`` or ``rate_limited`` (the app's metrics)."""
 
     @classmethod
-    def configured(cls, max_cost: int, budgets: BudgetStore) -> type[Self]:
+    def configured(
+        cls,
+        max_cost: int,
+        budgets: BudgetStore,
+        on_refusal: Callable[[str], None] | None = None,
+    ) -> type[Self]:
         """A subclass with this maximum, charging ``budgets`` (one store per app)."""
-        fields = {"max_cost": max_cost, "budgets": budgets, "memo": CostMemo()}
+        fields = {
+            "max_cost": max_cost,
+            "budgets": budgets,
+            "memo": CostMemo(),
+            # In a tuple: a bare function as a class attribute would bind as a method.
+            "listeners": (on_refusal,) if on_refusal else (),
+        }
         return type(cls.__name__, (cls,), fields)
 
     def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
@@ -71,6 +84,9 @@ class QueryCost(SchemaExtension):
             refusal = await self._admit(context)
             if refusal is not None:
                 context.result = GraphQLExecutionResult(data=None, errors=[refusal])
+                code = (refusal.extensions or {}).get("code")
+                for hear in self.listeners:
+                    hear("rate_limited" if code == "RATE_LIMITED" else "cost_limit")
         yield
 
     async def _admit(self, context: ExecutionContext) -> GraphQLError | None:

@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from sources import AuditRecord, CallContext, Journal, Sources
 
 from ..context import Policy, Principal
+from ..observe import NO_OBSERVER, BusinessObserver
 
 __all__ = [
     "USER_ERROR_CODES",
@@ -91,6 +92,8 @@ class Runtime:
     settings: ProcessSettings
     invalidate: Callable[[str, str], None]
     """Drop cached reads of an order (number, OMS id) after a write changed it."""
+    observer: BusinessObserver = NO_OBSERVER
+    """Hears where workflows end up (``resolvers.observe``)."""
 
     def allows(self, scope: str) -> bool:
         """The principal holds ``scope``."""
@@ -137,4 +140,5 @@ def runtime_of(context: Any) -> Runtime:
         call=context.call,
         settings=env.settings,
         invalidate=env.invalidate,
+        observer=context.observer,
     )

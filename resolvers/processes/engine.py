@@ -357,6 +357,7 @@ async def execute(
             ],
             last_error="INTERNAL: the workflow failed unexpectedly",
         )
+        rt.observer.workflow_moved(plan.kind, WorkflowStatus.NEEDS_ATTENTION, workflow.created_at)
     final = await journal.workflow(workflow_id)
     assert final is not None
     return final
@@ -516,6 +517,7 @@ class _Run:
             retry_at=retry_at,
             count_retry=count_retry,
         )
+        self.rt.observer.workflow_moved(kind, status, wf.created_at)
         if status is not WorkflowStatus.COMPENSATED:
             self.rt.invalidate(wf.order_number, wf.order_id)
 
@@ -531,4 +533,5 @@ class _Run:
             [workflow_event(self.rt, wf, "completed", WorkflowStatus.COMPLETED)],
             outcome=dict(self.results),
         )
+        self.rt.observer.workflow_moved(kind, WorkflowStatus.COMPLETED, wf.created_at)
         self.rt.invalidate(wf.order_number, wf.order_id)

@@ -106,6 +106,7 @@ async def resolve_workflow(
                 f"this one is {workflow.status}.",
             )
         )
+    rt.observer.workflow_moved(workflow.kind, status, workflow.created_at)
     rt.invalidate(workflow.order_number, workflow.order_id)
     found = await rt.journal.workflow(workflow_id)
     assert found is not None

@@ -314,6 +314,7 @@ async def approve_refund(rt: Runtime, workflow_id: str, note: str | None) -> Wor
     )
     if not moved:
         raise Refused(Problem("NOT_ELIGIBLE", "The refund request is no longer pending."))
+    rt.observer.approval_decided(REFUND.kind, "approved", workflow.created_at)
     return await execute(rt, REFUND, workflow_id)
 
 
@@ -340,3 +341,5 @@ async def reject_refund(rt: Runtime, workflow_id: str, reason: str) -> None:
     )
     if not moved:
         raise Refused(Problem("NOT_ELIGIBLE", "The refund request is no longer pending."))
+    rt.observer.approval_decided(REFUND.kind, "rejected", workflow.created_at)
+    rt.observer.workflow_moved(REFUND.kind, WorkflowStatus.REJECTED, workflow.created_at)

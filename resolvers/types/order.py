@@ -15,6 +15,7 @@ from ..gather import OrderView, gather_order
 from ..identifiers import line_id, order_id
 from ..insights import build_timeline, find_discrepancies
 from ..loads import Load, reads
+from ..observe import BusinessObserver
 from ..permissions import requires, requires_any_silently
 from ..ready import Ready, mapped, then
 from ..refundable import line_refundable, order_refundable
@@ -241,7 +242,8 @@ class Order:
     )
     def discrepancies(self, info: Info) -> Ready[list[Discrepancy]]:
         """Only rules whose systems all answered are evaluated."""
-        return then(gather_order(self.record, info.context), _discrepancies)
+        observer = info.context.observer
+        return then(gather_order(self.record, info.context), lambda v: _discrepancies(v, observer))
 
     @strawberry.field(
         description="Per upstream: was its part of this order fresh, served stale from cache, "
@@ -297,10 +299,12 @@ def _timeline(view: OrderView) -> list[TimelineEvent]:
     ]
 
 
-def _discrepancies(view: OrderView) -> list[Discrepancy]:
+def _discrepancies(view: OrderView, observer: BusinessObserver) -> list[Discrepancy]:
+    found = find_discrepancies(view.facts, datetime.now(UTC))
+    observer.discrepancies_found([f.kind for f in found])
     return [
         Discrepancy(kind=f.kind, severity=f.severity, detail=f.detail, sources=list(f.sources))
-        for f in find_discrepancies(view.facts, datetime.now(UTC))
+        for f in found
     ]
 
 

@@ -17,6 +17,7 @@ from .records import (
     WorkflowRecord,
     WorkflowStatus,
 )
+from .stats import WorkflowCount
 from .store import DEFAULT_TIMEOUT_S, RETENTION_S, Journal, engine_url
 from .workflows import OPEN_STATUSES, Page
 
@@ -34,6 +35,7 @@ __all__ = [
     "Reservation",
     "StepRecord",
     "StepStatus",
+    "WorkflowCount",
     "WorkflowKind",
     "WorkflowRecord",
     "WorkflowStatus",

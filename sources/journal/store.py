@@ -36,6 +36,7 @@ from . import migrations
 from .bounded import Bound, bound_operations
 from .claims import RETENTION_S, Claims
 from .errors import JournalUnavailable
+from .stats import WorkflowStats
 from .workflows import Workflows
 
 __all__ = ["DEFAULT_TIMEOUT_S", "MIGRATION_TIMEOUT_S", "RETENTION_S", "Journal", "engine_url"]
@@ -93,7 +94,7 @@ def _postgres_engine(
 
 
 @bound_operations
-class Journal(Workflows, Claims):
+class Journal(Workflows, Claims, WorkflowStats):
     """All durable state of the governed processes.
 
     Every public operation inherited from ``Workflows`` and ``Claims`` answers within
