@@ -2,22 +2,24 @@
 
 ``ORDER360_METRICS`` decides (``gateway.edge_settings.MetricsMode``):
 
-- ``on``: open to whoever reaches the port (the development default; in production,
-  for a scrape port that only the monitoring network reaches);
+- ``on``: open to whoever reaches the gateway (the development default; in production,
+  only behind an ingress that does not route ``/metrics`` from outside);
 - ``ops``: a bearer token with the ``ops`` scope is required, as for operators' queues
   (the production default; Prometheus gets one with its ``oauth2`` client-credentials
   scrape setting);
 - ``off``: no route (404) and no metric is kept.
 
-Before each exposition the work-queue gauges are refreshed from the journal (at most
-every few seconds, ``business.WorkQueues``).
+The body is the classic text format (``version=0.0.4``). Before each exposition the
+work-queue gauges are refreshed from the journal (at most every few seconds,
+``business.WorkQueues``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -54,6 +56,10 @@ def metrics_route(
             if "ops" not in principal.scopes:
                 return _refused(403, "FORBIDDEN", "Metrics need the ops scope.")
         await refresh()
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # The classic text format (0.0.4), which every Prometheus version reads; our
+        # names are plain ASCII, so the body is the same in either version.
+        return Response(
+            generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
+        )
 
     return Route("/metrics", metrics, methods=["GET"])
