@@ -104,6 +104,8 @@ class Upstream:
     ) -> None:
         self.name: SourceName = name
         self._observer = observer or UpstreamObserver()
+        # Without an observer the route template is never looked at: skip building it.
+        self._observed = observer is not None
         self.policy = policy
         self.health = health or HealthWindow()
         self._client = client
@@ -196,7 +198,7 @@ class Upstream:
             max_url_bytes=self.policy.max_url_bytes,
         )
         self.retry_budget.record_request()
-        route = self._route(outgoing)
+        route = self._route(outgoing) if self._observed else ""
         attempt = 0
         while True:
             try:
