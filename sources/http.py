@@ -442,6 +442,8 @@ def _status_class(
     """The ``status`` label of one attempt (``sources.observe.UpstreamObserver.attempted``)."""
     if response is not None:
         return f"{response.status_code // 100}xx"
+    if failure is None:
+        return "cancelled"  # the request gave up (its client left, or a sibling failed it)
     if isinstance(failure, CircuitOpen):
         return "circuit_open"
     if not sent:

@@ -49,7 +49,7 @@ class UpstreamObserver:
     ) -> None:
         """One attempt ended. ``status`` is ``2xx``…``5xx`` when the upstream answered, else
         why not (``timeout``, ``connection``, ``bad_response``, ``circuit_open``,
-        ``no_slot``); ``duration_s`` is ``None`` when nothing was sent."""
+        ``no_slot``, ``cancelled``); ``duration_s`` is ``None`` when nothing was sent."""
 
     def retrying(self, source: SourceName, route: str, reason: RetryReason, wait_s: float) -> None:
         """Another attempt follows after ``wait_s`` seconds."""
