@@ -154,7 +154,7 @@ def create_app(
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with a coded body itself.
         Route("/graphql", endpoint),
-        subgraph_route(endpoint, settings, budgets),
+        subgraph_route(endpoint, settings, budgets, on_refusal),
         *_health_routes(runtime),
         *_metrics_routes(runtime, metrics),
     ]

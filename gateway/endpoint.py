@@ -103,6 +103,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             graphiql=self._graphiql,
             edge=self._edge,
             budgets=self._budgets,
+            metrics=self._metrics,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

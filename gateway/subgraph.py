@@ -14,6 +14,8 @@ every request is authenticated and authorised on its own bearer token, as on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.routing import Route
 
 from resolvers import build_subgraph_schema
@@ -29,7 +31,14 @@ __all__ = ["SUBGRAPH_PATH", "subgraph_route"]
 SUBGRAPH_PATH = "/subgraph"
 
 
-def subgraph_route(endpoint: GraphQLEndpoint, settings: Settings, budgets: BudgetStore) -> Route:
-    """``endpoint`` over the subgraph schema, at ``SUBGRAPH_PATH``."""
-    schema = build_subgraph_schema(edge_extensions(settings, budgets), error_sink=log_errors)
+def subgraph_route(
+    endpoint: GraphQLEndpoint,
+    settings: Settings,
+    budgets: BudgetStore,
+    on_refusal: Callable[[str], None] | None = None,
+) -> Route:
+    """``endpoint`` over the subgraph schema, at ``SUBGRAPH_PATH``; ``on_refusal`` hears the
+    cost budget's refusals (metrics)."""
+    extensions = edge_extensions(settings, budgets, on_refusal)
+    schema = build_subgraph_schema(extensions, error_sink=log_errors)
     return Route(SUBGRAPH_PATH, endpoint.with_schema(schema))

@@ -34,7 +34,7 @@ _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 # The name of the first named operation; graphql-core parses the document later, and the
 # label needs no more than this (a name inside a string or comment can only cost a slot).
 _FIRST_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
-_ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+_ROUTES = frozenset({"/graphql", "/subgraph", "/healthz", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
