@@ -1,4 +1,5 @@
-"""Settings: the one place that reads configuration.
+"""Settings: the one place that reads configuration (with ``setting_reader``, the typed
+reads, and ``vendor_settings``, the vendor of each role).
 
 ``load_settings(environ)`` reads ``ORDER360_*`` variables (and an optional ``.env``
 file) into frozen value objects. A bad or missing setting raises ``SettingsError``
@@ -12,22 +13,16 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from sources import (
-    DEFAULT_VENDORS,
-    ROLE_SETTINGS,
     SOURCE_NAMES,
     URL_SETTINGS,
-    Plugin,
     Role,
-    Secret,
     SourcesConfig,
-    VendorSettings,
-    plugin_for,
 )
 
 from .edge_settings import (
@@ -38,6 +33,8 @@ from .edge_settings import (
     RateLimitSettings,
 )
 from .persisted_queries import parse_allowlist
+from .setting_reader import PREFIX, Reader, SettingsError, read_env_file
+from .vendor_settings import VendorChoice, read_vendors
 
 __all__ = [
     "SANDBOX_ISSUER",
@@ -49,17 +46,10 @@ __all__ = [
     "load_settings",
 ]
 
-PREFIX = "ORDER360_"
 SANDBOX_ISSUER = "urn:order360:sandbox-idp"
 Environment = Literal["development", "production"]
 
 _UPSTREAM_URLS = tuple(URL_SETTINGS[role] for role in SOURCE_NAMES)
-SANDBOX_PLACEHOLDER = "{sandbox}"
-"""Stands for the sandbox's root URL in a plug-in's sandbox values (a token endpoint)."""
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,25 +79,6 @@ class SandboxSettings:
     seed: int
     key_file: Path
     latency_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class VendorChoice:
-    """The vendor chosen for one role and the settings it declared, as read."""
-
-    plugin: Plugin
-    values: Mapping[str, str]
-    secrets: Mapping[str, Secret]
-
-    def at(self, base_url: str, sandbox_root: str = "") -> tuple[Plugin, VendorSettings]:
-        """The vendor and its settings with its API at ``base_url``."""
-
-        def placed(value: str) -> str:
-            return value.replace(SANDBOX_PLACEHOLDER, sandbox_root)
-
-        values = {name: placed(value) for name, value in self.values.items()}
-        secrets = {name: Secret(placed(secret.reveal())) for name, secret in self.secrets.items()}
-        return self.plugin, VendorSettings(base_url, values, secrets)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,110 +143,6 @@ class Settings:
         )
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-    return values
-
-
-class _Reader:
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self._values = values
-
-    def text(self, name: str, default: str | None = None) -> str | None:
-        value = self._values.get(PREFIX + name)
-        return default if value is None or value == "" else value
-
-    def required(self, name: str, default: str) -> str:
-        return self.text(name, default) or default
-
-    def url(self, name: str, default: str | None = None) -> str | None:
-        value = self.text(name, default)
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise SettingsError(f"{PREFIX}{name}: not an http(s) URL: {value!r}")
-        return value
-
-    def integer(self, name: str, default: int, minimum: int = 0) -> int:
-        value = self.text(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise SettingsError(f"{PREFIX}{name}: not a whole number: {value!r}") from None
-        if number < minimum:
-            raise SettingsError(f"{PREFIX}{name}: must be at least {minimum}, got {number}")
-        return number
-
-    def number(self, name: str, default: float) -> float:
-        value = self.text(name)
-        if value is None:
-            return default
-        try:
-            parsed = float(value)
-        except ValueError:
-            raise SettingsError(f"{PREFIX}{name}: not a number: {value!r}") from None
-        if parsed < 0:
-            raise SettingsError(f"{PREFIX}{name}: must not be negative, got {value!r}")
-        return parsed
-
-    def decimal(self, name: str, default: str) -> Decimal:
-        value = self.text(name, default) or default
-        try:
-            parsed = Decimal(value)
-        except InvalidOperation:
-            raise SettingsError(f"{PREFIX}{name}: not a decimal amount: {value!r}") from None
-        if not parsed.is_finite() or parsed < 0:
-            raise SettingsError(f"{PREFIX}{name}: must be a non-negative amount, got {value!r}")
-        return parsed
-
-
-def _vendors(read: _Reader, *, sandbox: bool, production: bool) -> dict[Role, VendorChoice]:
-    """The vendor of each role and the settings it declares: the sandbox's values against
-    the sandbox; in development, those where unset; in production, every setting without
-    a vendor default must be set (a sandbox credential never reaches a real system)."""
-    chosen: dict[Role, VendorChoice] = {}
-    for role in SOURCE_NAMES:
-        name = read.required(ROLE_SETTINGS[role], DEFAULT_VENDORS[role])
-        try:
-            plugin = plugin_for(role, name.strip().lower())
-        except KeyError as exc:
-            raise SettingsError(
-                f"{PREFIX}{ROLE_SETTINGS[role]}: {exc.args[0]}, got {name!r}"
-            ) from None
-        values: dict[str, str] = {}
-        secrets: dict[str, Secret] = {}
-        for setting in plugin.settings:
-            # Against the sandbox its own values; otherwise the vendor's default, and the
-            # sandbox's value where the vendor has none (as for every credential so far).
-            if sandbox and setting.sandbox:
-                fallback = setting.sandbox
-            else:
-                fallback = setting.default if setting.default is not None else setting.sandbox
-            if production and setting.default is None and read.text(setting.name) is None:
-                raise SettingsError(f"{PREFIX}{setting.name}: required in production")
-            raw = read.text(setting.name, fallback) or ""
-            if SANDBOX_PLACEHOLDER in raw and not sandbox:
-                raise SettingsError(f"{PREFIX}{setting.name}: required with upstream URLs set")
-            if setting.name.endswith("_URL") and raw and SANDBOX_PLACEHOLDER not in raw:
-                raw = read.url(setting.name, raw) or ""
-            if setting.secret:
-                secrets[setting.name] = Secret(raw)
-            else:
-                values[setting.name] = raw
-        chosen[role] = VendorChoice(plugin, values, secrets)
-    return chosen
-
-
 def _default_key_file(values: Mapping[str, str]) -> Path:
     state = values.get("XDG_STATE_HOME") or str(
         Path(values.get("HOME") or "~").expanduser() / ".local/state"
@@ -283,7 +150,7 @@ def _default_key_file(values: Mapping[str, str]) -> Path:
     return Path(state) / "order360" / "sandbox-signing-key.json"
 
 
-def _metrics_mode(read: _Reader) -> MetricsMode:
+def _metrics_mode(read: Reader) -> MetricsMode:
     # Production keeps its metrics for operators unless told otherwise: they name every
     # upstream's health and the business volumes.
     default = "ops" if read.text("ENV") == "production" else "on"
@@ -293,7 +160,7 @@ def _metrics_mode(read: _Reader) -> MetricsMode:
     return "on" if mode == "on" else "off" if mode == "off" else "ops"
 
 
-def _edge_settings(read: _Reader) -> EdgeSettings:
+def _edge_settings(read: Reader) -> EdgeSettings:
     limits = QueryLimits(
         max_depth=read.integer("MAX_DEPTH", 10, minimum=1),
         max_aliases=read.integer("MAX_ALIASES", 30),
@@ -335,7 +202,7 @@ _NATS_SCHEMES = ("nats", "tls", "ws", "wss")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
-def _event_settings(read: _Reader) -> EventSettings:
+def _event_settings(read: Reader) -> EventSettings:
     url = read.text("NATS_URL")
     if url is not None:
         parts = urlsplit(url)
@@ -355,8 +222,8 @@ def _event_settings(read: _Reader) -> EventSettings:
 
 def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
     """Settings from ``environ`` over an optional ``.env`` file; raises ``SettingsError``."""
-    values = {**(_read_env_file(env_file) if env_file else {}), **environ}
-    read = _Reader(values)
+    values = {**(read_env_file(env_file) if env_file else {}), **environ}
+    read = Reader(values)
     env = read.required("ENV", "development")
     if env not in ("development", "production"):
         raise SettingsError(f"{PREFIX}ENV: must be development or production, got {env!r}")
@@ -365,7 +232,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     if given and len(given) != len(urls):
         missing = ", ".join(PREFIX + n for n in _UPSTREAM_URLS if not urls[n])
         raise SettingsError(f"{missing}: set every upstream URL, or none for the sandbox")
-    vendors = _vendors(read, sandbox=not given, production=env == "production" and bool(given))
+    vendors = read_vendors(read, sandbox=not given, production=env == "production" and bool(given))
     sources = None
     if given:
         sources = SourcesConfig(

@@ -6,6 +6,7 @@ The only names other packages import from ``sources``; see ``tests/test_public_a
 from .cache import CachedRead, CachePolicy, MemoryReadCache, ReadCache, Served
 from .call import CallContext
 from .carriers import TrackingRef
+from .commands import CaseDraft, CreditLine, CreditNote, ReturnLine, ReturnRequest
 from .config import (
     CarrierConfig,
     CrmConfig,
@@ -54,9 +55,6 @@ from .journal import (
     WorkflowStatus,
 )
 from .models import (
-    CaseDraft,
-    CreditLine,
-    CreditNote,
     CrmCase,
     CrmContact,
     ErpBillingDocument,
@@ -73,8 +71,6 @@ from .models import (
     OmsRefundLine,
     OrderStatus,
     RefundQuote,
-    ReturnLine,
-    ReturnRequest,
     ShipmentStatus,
     StockLevel,
     Tracking,

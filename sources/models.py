@@ -14,9 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 
 __all__ = [
-    "CaseDraft",
-    "CreditLine",
-    "CreditNote",
     "CrmCase",
     "CrmContact",
     "ErpBillingDocument",
@@ -33,8 +30,6 @@ __all__ = [
     "OmsRefundLine",
     "OrderStatus",
     "RefundQuote",
-    "ReturnLine",
-    "ReturnRequest",
     "ShipmentStatus",
     "StockLevel",
     "Tracking",
@@ -382,67 +377,3 @@ class RefundQuote:
     maximum_refundable: Money
     parent_transaction_id: str | None
     gateway: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CaseDraft:
-    """A service case to open about an order, in no service desk's vocabulary.
-
-    ``priority`` is ``High``, ``Medium`` or ``Low``; ``contact_id`` is the service desk's
-    own id of the customer when known.
-    """
-
-    subject: str
-    description: str
-    priority: str
-    order_number: str
-    oms_order_id: str
-    contact_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CreditLine:
-    """One line of a credit: the material (SKU), how many, and the net amount credited."""
-
-    material: str
-    quantity: Decimal
-    net_amount: Money
-
-
-@dataclass(frozen=True, slots=True)
-class CreditNote:
-    """Money given back, for the ERP's books (a credit memo request in SAP, a credit note
-    in Dynamics 365).
-
-    ``reference`` is ours (the workflow id): the ERP finds an earlier post by it, so a
-    retried step never credits twice. ``reason`` is one of the refund reasons
-    (``DAMAGED``, ``WRONG_ITEM``, ``NOT_DELIVERED``, ``LATE``, ``GOODWILL``,
-    ``CUSTOMER_CHANGED_MIND``, ``OTHER``); ``sales_order`` is the ERP's own number of the
-    order credited.
-    """
-
-    reference: str
-    oms_refund_id: str
-    order_number: str
-    sales_order: str
-    reason: str
-    lines: tuple[CreditLine, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnLine:
-    """One line of goods coming back: the material (SKU) and how many."""
-
-    material: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnRequest:
-    """Goods the customer sends back (a customer return in SAP, a return order in
-    Dynamics 365); ``reference`` and ``reason`` as for ``CreditNote``."""
-
-    reference: str
-    order_number: str
-    reason: str
-    lines: tuple[ReturnLine, ...]

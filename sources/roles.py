@@ -19,10 +19,9 @@ from typing import Literal, Protocol, runtime_checkable
 
 from .call import CallContext
 from .carriers.hub import TrackingRef
+from .commands import CaseDraft, CreditNote, ReturnRequest
 from .errors import SourceError
 from .models import (
-    CaseDraft,
-    CreditNote,
     CrmCase,
     CrmContact,
     ErpBillingDocument,
@@ -31,7 +30,6 @@ from .models import (
     OmsOrder,
     OmsRefund,
     RefundQuote,
-    ReturnRequest,
     StockLevel,
     Tracking,
 )

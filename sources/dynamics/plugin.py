@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..call import CallContext
+from ..commands import CreditNote, ReturnRequest
 from ..http import Upstream
-from ..models import CreditNote, ReturnRequest
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import DynamicsReads
 from .config import DynamicsConfig

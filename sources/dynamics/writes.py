@@ -18,10 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..call import CallContext
+from ..commands import CreditNote, ReturnRequest
 from ..errors import BadRequestInput, NotFound, SourceBadResponse
 from ..failures import status_error
 from ..http import Upstream
-from ..models import CreditNote, ReturnRequest
 from .batch import BatchRequest, BatchResponse, encode_changeset, parse_batch_response
 from .client import DATA, DynamicsReads
 from .config import DynamicsConfig

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..call import CallContext
+from ..commands import CaseDraft
 from ..config import CrmConfig
 from ..http import Upstream
-from ..models import CaseDraft
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import CrmClient
 from .wire import CONTACT_ID_PREFIX, read_salesforce_error

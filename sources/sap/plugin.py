@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 
 from ..call import CallContext
+from ..commands import CreditNote, ReturnRequest
 from ..config import ErpConfig
 from ..http import Upstream
-from ..models import CreditNote, ReturnRequest
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import ErpClient
 from .wire import read_sap_error

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from ..call import CallContext
+from ..commands import CaseDraft
 from ..config import Secret
 from ..errors import BadRequestInput
 from ..http import Upstream
-from ..models import CaseDraft
 from ..plugins import Kit, Opened, Plugin, Setting, VendorSettings
 from .client import ZendeskReads
 from .config import ZendeskConfig

@@ -15,9 +15,10 @@ from starlette.applications import Starlette
 
 from sandbox.world import World
 from sources.call import CallContext
+from sources.commands import CreditLine, CreditNote
 from sources.config import Secret
 from sources.dynamics.batch import BatchRequest, encode_changeset, parse_batch_response
-from sources.models import CreditLine, CreditNote, Money
+from sources.models import Money
 from sources.plugins import Plugin, VendorSettings
 from sources.registry import SourcesConfig, open_sources, plugin_for
 from sources.roles import Role

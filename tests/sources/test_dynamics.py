@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from sources.call import CallContext
+from sources.commands import CreditLine, CreditNote
 from sources.config import Secret, SourcePolicy
 from sources.dynamics import DynamicsErp
 from sources.dynamics.batch import BatchRequest, encode_changeset, parse_batch_response
@@ -21,7 +22,7 @@ from sources.dynamics.config import DynamicsConfig
 from sources.dynamics.wire import read_dynamics_error
 from sources.errors import SourceBadResponse, SourceError, SourceThrottled
 from sources.http import Upstream
-from sources.models import CreditLine, CreditNote, Money
+from sources.models import Money
 
 BASE = "https://usmf.operations.dynamics.com"
 Build = Callable[..., DynamicsErp]

@@ -17,10 +17,11 @@ from sandbox.world import World
 from sandbox.zendesk.store import OMS_ORDER_ID_FIELD_ID as OMS_FIELD_ID_IN_SANDBOX
 from sandbox.zendesk.store import ORDER_FIELD_ID as ORDER_FIELD_ID_IN_SANDBOX
 from sources.call import CallContext
+from sources.commands import CaseDraft
 from sources.config import Secret, SourcePolicy
 from sources.errors import NotFound, SourceBadResponse, SourceThrottled
 from sources.http import Sleep, Upstream
-from sources.models import CaseDraft, CrmCase, CrmContact
+from sources.models import CrmCase, CrmContact
 from sources.plugins import Plugin, VendorSettings
 from sources.registry import DEFAULT_VENDORS, SourcesConfig, open_sources, plugin_for
 from sources.resilience import RetryPolicy
